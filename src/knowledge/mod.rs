@@ -1,0 +1,772 @@
+//! The knowledge base: legal facts, vendors, rules and policies as data, each with its source
+//! and the date it was last true. Loaded from the embedded copy of `knowledge/` or a folder.
+
+mod types;
+pub use types::*;
+
+use crate::diag::{known_hint, Diagnostic, InputError};
+use crate::locate::SourceMap;
+use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/knowledge_files.rs"));
+}
+
+/// Where an entry was defined, for located errors and the knowledge listing.
+#[derive(Debug, Clone, Serialize)]
+pub struct Origin {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// Position of the entry in its file's list.
+    #[serde(skip)]
+    pub index: usize,
+}
+
+/// Entries of one kind, in file order, indexed by id.
+#[derive(Debug, Clone)]
+pub struct Table<T> {
+    pub items: Vec<T>,
+    pub origins: Vec<Origin>,
+    index: HashMap<String, usize>,
+}
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Table {
+            items: Vec::new(),
+            origins: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<T> Table<T> {
+    pub fn get(&self, id: &str) -> Option<&T> {
+        self.index.get(id).map(|&i| &self.items[i])
+    }
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+    pub fn contains(&self, id: &str) -> bool {
+        self.index.contains_key(id)
+    }
+    pub fn ids(&self) -> impl Iterator<Item = &str> + Clone {
+        let mut ids: Vec<&str> = self.index.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        ids.into_iter()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.items.iter()
+    }
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// The whole knowledge base.
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    pub meta: Meta,
+    pub sources: Table<Source>,
+    pub jurisdictions: Table<Jurisdiction>,
+    pub laws: Table<Law>,
+    pub data_categories: Table<DataCategory>,
+    pub data_subjects: Table<DataSubject>,
+    pub dpia_criteria: Table<DpiaCriterion>,
+    pub vendors: Table<Vendor>,
+    pub measures: Table<Measure>,
+    pub options: Table<OptionDef>,
+    pub policies: Table<Policy>,
+    pub rules: Table<Rule>,
+    /// Words the engine puts into explanations and summaries, by key, in both languages.
+    pub phrases: HashMap<String, Text>,
+    /// Where the knowledge came from: `embedded` or a folder path.
+    pub origin: String,
+}
+
+/// An entry whose `as_of` is older than the allowed age.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StaleEntry {
+    pub kind: String,
+    pub id: String,
+    pub as_of: NaiveDate,
+    pub age_days: i64,
+    pub file: String,
+    pub line: usize,
+}
+
+trait Entry {
+    fn id(&self) -> &str;
+}
+macro_rules! entry {
+    ($($t:ty),*) => { $(impl Entry for $t { fn id(&self) -> &str { &self.id } })* };
+}
+entry!(
+    Source,
+    Law,
+    DataCategory,
+    DataSubject,
+    DpiaCriterion,
+    Vendor,
+    Measure,
+    OptionDef,
+    Policy,
+    Rule
+);
+impl Entry for Jurisdiction {
+    fn id(&self) -> &str {
+        &self.code
+    }
+}
+
+/// A file's text with its parsed source map, kept while loading for located errors.
+struct LoadedFile {
+    name: String,
+    map: SourceMap,
+}
+
+struct Loader {
+    errors: Vec<Diagnostic>,
+    files: Vec<LoadedFile>,
+}
+
+impl Loader {
+    fn parse<T: DeserializeOwned + Entry>(
+        &mut self,
+        table: &mut Table<T>,
+        kind: &str,
+        name: &str,
+        text: &str,
+    ) {
+        let map = SourceMap::build(text);
+        match serde_yaml::from_str::<Option<Vec<T>>>(text) {
+            Ok(items) => {
+                for (i, item) in items.unwrap_or_default().into_iter().enumerate() {
+                    let (line, column) = map.at(&format!("[{i}]"));
+                    let id = item.id().to_string();
+                    if let Some(&prev) = table.index.get(&id) {
+                        let p = &table.origins[prev];
+                        self.errors.push(
+                            Diagnostic::new(
+                                name,
+                                map.at(&format!("[{i}].id")),
+                                format!("duplicate {kind} id `{id}`"),
+                            )
+                            .hint(format!(
+                                "first defined at {}:{}:{}",
+                                p.file, p.line, p.column
+                            )),
+                        );
+                        continue;
+                    }
+                    table.index.insert(id, table.items.len());
+                    table.items.push(item);
+                    table.origins.push(Origin {
+                        file: name.to_string(),
+                        line,
+                        column,
+                        index: i,
+                    });
+                }
+            }
+            Err(e) => self
+                .errors
+                .push(yaml_error(name, &e, &format!("a list of {kind} entries"))),
+        }
+        self.files.push(LoadedFile {
+            name: name.to_string(),
+            map,
+        });
+    }
+
+    /// Location of a field of an entry, for reference errors.
+    fn at(&self, origin: &Origin, field: &str) -> (usize, usize) {
+        match self.files.iter().find(|f| f.name == origin.file) {
+            Some(f) => f.map.at(&format!("[{}].{field}", origin.index)),
+            None => (origin.line, origin.column),
+        }
+    }
+}
+
+/// Turns a serde_yaml error into a located diagnostic.
+pub fn yaml_error(file: &str, e: &serde_yaml::Error, expected: &str) -> Diagnostic {
+    let pos = e
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((1, 1));
+    let msg = e.to_string();
+    // serde_yaml appends " at line X column Y"; the location is already in the prefix.
+    let msg = match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    };
+    let hint = if msg.contains("unknown field") {
+        "check the spelling; unknown keys are rejected so that a typo never changes a judgement"
+    } else if msg.contains("unknown variant") {
+        "use one of the values listed"
+    } else if msg.contains("missing field") {
+        "add the field named"
+    } else {
+        "check the YAML syntax and indentation at this place"
+    };
+    Diagnostic::new(file, pos, msg)
+        .expected(expected)
+        .hint(hint)
+}
+
+impl Knowledge {
+    /// The knowledge base compiled into the binary.
+    pub fn embedded() -> Result<Knowledge, InputError> {
+        let files = embedded::FILES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        Knowledge::from_files(files, "embedded")
+    }
+
+    /// Loads every `*.yaml` under a folder laid out like `knowledge/`.
+    pub fn load_dir(dir: &Path) -> Result<Knowledge, InputError> {
+        let mut files = Vec::new();
+        fn walk(dir: &Path, base: &Path, out: &mut Vec<(String, String)>) -> std::io::Result<()> {
+            let mut entries: Vec<_> = std::fs::read_dir(dir)?.flatten().collect();
+            entries.sort_by_key(|e| e.path());
+            for e in entries {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, base, out)?;
+                } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")) {
+                    let rel = p
+                        .strip_prefix(base)
+                        .unwrap_or(&p)
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    out.push((rel, std::fs::read_to_string(&p)?));
+                }
+            }
+            Ok(())
+        }
+        walk(dir, dir, &mut files).map_err(|e| {
+            InputError::from(
+                Diagnostic::new(&dir.display().to_string(), (1, 1), format!("cannot read the knowledge folder: {e}"))
+                    .hint("pass a folder laid out like knowledge/ with --knowledge, or leave it out to use the embedded one"),
+            )
+        })?;
+        Knowledge::from_files(files, &dir.display().to_string())
+    }
+
+    /// Loads from (relative path, text) pairs and checks every reference.
+    pub fn from_files(files: Vec<(String, String)>, origin: &str) -> Result<Knowledge, InputError> {
+        let mut l = Loader {
+            errors: Vec::new(),
+            files: Vec::new(),
+        };
+        let mut meta = None;
+        let mut kb = Knowledge {
+            meta: Meta {
+                version: String::new(),
+                as_of: NaiveDate::MIN,
+                stale_after_days: 365,
+                title: Text {
+                    sv: String::new(),
+                    en: String::new(),
+                },
+            },
+            sources: Table::default(),
+            jurisdictions: Table::default(),
+            laws: Table::default(),
+            data_categories: Table::default(),
+            data_subjects: Table::default(),
+            dpia_criteria: Table::default(),
+            vendors: Table::default(),
+            measures: Table::default(),
+            options: Table::default(),
+            policies: Table::default(),
+            rules: Table::default(),
+            phrases: HashMap::new(),
+            origin: origin.to_string(),
+        };
+        for (name, text) in &files {
+            let kind = name.split('/').next().unwrap_or("");
+            match kind {
+                "meta.yaml" | "meta.yml" => match serde_yaml::from_str::<Meta>(text) {
+                    Ok(m) => meta = Some(m),
+                    Err(e) => l.errors.push(yaml_error(name, &e, "the knowledge base's meta entry")),
+                },
+                "phrases.yaml" | "phrases.yml" => match serde_yaml::from_str::<HashMap<String, Text>>(text) {
+                    Ok(p) => kb.phrases = p,
+                    Err(e) => l.errors.push(yaml_error(name, &e, "a map from phrase key to { sv, en }")),
+                },
+                "sources" => l.parse(&mut kb.sources, "source", name, text),
+                "jurisdictions" => l.parse(&mut kb.jurisdictions, "jurisdiction", name, text),
+                "laws" => l.parse(&mut kb.laws, "law", name, text),
+                "data_categories" => l.parse(&mut kb.data_categories, "data category", name, text),
+                "data_subjects" => l.parse(&mut kb.data_subjects, "data subject", name, text),
+                "dpia" => l.parse(&mut kb.dpia_criteria, "DPIA criterion", name, text),
+                "vendors" => l.parse(&mut kb.vendors, "vendor", name, text),
+                "measures" => l.parse(&mut kb.measures, "measure", name, text),
+                "options" => l.parse(&mut kb.options, "option", name, text),
+                "policies" => l.parse(&mut kb.policies, "policy", name, text),
+                "rules" => l.parse(&mut kb.rules, "rule", name, text),
+                _ => l.errors.push(
+                    Diagnostic::new(name, (1, 1), "file in an unknown place of the knowledge base")
+                        .expected("meta.yaml or a file under sources/, jurisdictions/, laws/, data_categories/, data_subjects/, dpia/, vendors/, measures/, options/, policies/ or rules/"),
+                ),
+            }
+        }
+        match meta {
+            Some(m) => kb.meta = m,
+            None if l.errors.is_empty() => l.errors.push(
+                Diagnostic::new(
+                    &format!("{origin}/meta.yaml"),
+                    (1, 1),
+                    "the knowledge base has no meta.yaml",
+                )
+                .expected("meta.yaml with version, as_of, stale_after_days and title"),
+            ),
+            None => {}
+        }
+        if kb.data_categories.len() > 128 {
+            l.errors.push(
+                Diagnostic::new("data_categories", (1, 1), "more than 128 data categories")
+                    .expected("at most 128 data categories"),
+            );
+        }
+        if l.errors.is_empty() {
+            for key in REQUIRED_PHRASES
+                .iter()
+                .filter(|k| !kb.phrases.contains_key(**k))
+            {
+                l.errors.push(
+                    Diagnostic::new("phrases.yaml", (1, 1), format!("missing phrase `{key}`"))
+                        .expected("every phrase key the engine uses, with sv and en text"),
+                );
+            }
+            kb.check_references(&mut l);
+        }
+        if l.errors.is_empty() {
+            Ok(kb)
+        } else {
+            Err(InputError {
+                diagnostics: l.errors,
+            })
+        }
+    }
+
+    fn check_references(&self, l: &mut Loader) {
+        let mut errs: Vec<Diagnostic> = Vec::new();
+        let src = |l: &Loader, errs: &mut Vec<Diagnostic>, o: &Origin, field: &str, id: &str| {
+            if !self.sources.contains(id) {
+                errs.push(
+                    Diagnostic::new(&o.file, l.at(o, field), format!("unknown source `{id}`"))
+                        .expected("the id of an entry in knowledge/sources/")
+                        .hint(known_hint(id, self.sources.ids())),
+                );
+            }
+        };
+        let country =
+            |l: &Loader, errs: &mut Vec<Diagnostic>, o: &Origin, field: &str, code: &str| {
+                if !self.jurisdictions.contains(code) {
+                    errs.push(
+                        Diagnostic::new(
+                            &o.file,
+                            l.at(o, field),
+                            format!("unknown country code `{code}`"),
+                        )
+                        .expected("an ISO 3166-1 alpha-2 code listed in knowledge/jurisdictions/")
+                        .hint(known_hint(code, self.jurisdictions.ids())),
+                    );
+                }
+            };
+        let cites = |l: &Loader, errs: &mut Vec<Diagnostic>, o: &Origin, cs: &[Citation]| {
+            if cs.is_empty() {
+                errs.push(
+                    Diagnostic::new(&o.file, l.at(o, "citations"), "entry without a source")
+                        .expected("at least one citation { source: <id>, pinpoint: <where> }")
+                        .hint("every rule, option and policy must say where it comes from"),
+                );
+            }
+            for (i, c) in cs.iter().enumerate() {
+                if !self.sources.contains(&c.source) {
+                    errs.push(
+                        Diagnostic::new(
+                            &o.file,
+                            l.at(o, &format!("citations[{i}].source")),
+                            format!("unknown source `{}`", c.source),
+                        )
+                        .expected("the id of an entry in knowledge/sources/")
+                        .hint(known_hint(&c.source, self.sources.ids())),
+                    );
+                }
+            }
+        };
+        for (j, o) in self.jurisdictions.iter().zip(&self.jurisdictions.origins) {
+            src(l, &mut errs, o, "source", &j.source);
+            for (i, a) in j.adequacy.iter().enumerate() {
+                src(l, &mut errs, o, &format!("adequacy[{i}].source"), &a.source);
+            }
+        }
+        for (x, o) in self.laws.iter().zip(&self.laws.origins) {
+            src(l, &mut errs, o, "source", &x.source);
+            country(l, &mut errs, o, "jurisdiction", &x.jurisdiction);
+        }
+        for (x, o) in self
+            .data_categories
+            .iter()
+            .zip(&self.data_categories.origins)
+        {
+            src(l, &mut errs, o, "source", &x.source);
+        }
+        for (x, o) in self.data_subjects.iter().zip(&self.data_subjects.origins) {
+            src(l, &mut errs, o, "source", &x.source);
+        }
+        for (x, o) in self.dpia_criteria.iter().zip(&self.dpia_criteria.origins) {
+            src(l, &mut errs, o, "source", &x.source);
+        }
+        for (x, o) in self.measures.iter().zip(&self.measures.origins) {
+            src(l, &mut errs, o, "source", &x.source);
+        }
+        for (x, o) in self.options.iter().zip(&self.options.origins) {
+            cites(l, &mut errs, o, &x.citations);
+        }
+        for (x, o) in self.policies.iter().zip(&self.policies.origins) {
+            cites(l, &mut errs, o, &x.citations);
+        }
+        for (v, o) in self.vendors.iter().zip(&self.vendors.origins) {
+            src(l, &mut errs, o, "source", &v.source);
+            country(l, &mut errs, o, "incorporated", &v.incorporated);
+            for (i, c) in v.locations.iter().enumerate() {
+                country(l, &mut errs, o, &format!("locations[{i}]"), c);
+            }
+            for (i, c) in v.access_locations.iter().enumerate() {
+                country(l, &mut errs, o, &format!("access_locations[{i}]"), c);
+            }
+            for (i, p) in v.parents.iter().enumerate() {
+                if !self.vendors.contains(&p.vendor) {
+                    errs.push(
+                        Diagnostic::new(
+                            &o.file,
+                            l.at(o, &format!("parents[{i}].vendor")),
+                            format!("unknown parent vendor `{}`", p.vendor),
+                        )
+                        .expected("the id of another vendor entry")
+                        .hint(known_hint(&p.vendor, self.vendors.ids())),
+                    );
+                }
+                if !(p.share > 0.0 && p.share <= 1.0) {
+                    errs.push(
+                        Diagnostic::new(
+                            &o.file,
+                            l.at(o, &format!("parents[{i}].share")),
+                            format!("ownership share {} is out of range", p.share),
+                        )
+                        .expected(
+                            "a share of capital or votes above 0 and at most 1 (1 = wholly owned)",
+                        ),
+                    );
+                }
+            }
+            if let Some(chain) = self.vendor_parent_loop(&v.id) {
+                errs.push(
+                    Diagnostic::new(
+                        &o.file,
+                        l.at(o, "parents"),
+                        format!(
+                            "the parent chain of `{}` loops: {}",
+                            v.id,
+                            chain.join(" → ")
+                        ),
+                    )
+                    .expected("an ownership chain that ends at an ultimate parent")
+                    .hint("one of these entries names a parent that is also its subsidiary"),
+                );
+            }
+        }
+        // Policies: exactly one default.
+        let defaults = self.policies.iter().filter(|p| p.default).count();
+        if defaults != 1 {
+            let o = self.policies.origins.first().cloned().unwrap_or(Origin {
+                file: "policies".into(),
+                line: 1,
+                column: 1,
+                index: 0,
+            });
+            errs.push(
+                Diagnostic::new(
+                    &o.file,
+                    (o.line, o.column),
+                    format!("{defaults} policy profiles are marked `default: true`"),
+                )
+                .expected("exactly one default policy profile"),
+            );
+        }
+        for (r, o) in self.rules.iter().zip(&self.rules.origins) {
+            cites(l, &mut errs, o, &r.citations);
+            for key in r.effect.keys() {
+                if key != "default" && !self.policies.contains(key) {
+                    errs.push(
+                        Diagnostic::new(
+                            &o.file,
+                            l.at(o, &format!("effect.{key}")),
+                            format!("unknown policy profile `{key}` in effect"),
+                        )
+                        .expected("`default` or a policy profile id")
+                        .hint(known_hint(key, self.policies.ids())),
+                    );
+                }
+            }
+            for problem in r.when.check(r.scope, self) {
+                errs.push(
+                    Diagnostic::new(
+                        &o.file,
+                        l.at(o, "when"),
+                        format!("rule {}: {problem}", r.id),
+                    )
+                    .expected("predicates valid for the rule's scope, naming known ids"),
+                );
+            }
+        }
+        l.errors.extend(errs);
+    }
+
+    /// The loop in a vendor's parent chain, if any.
+    pub fn vendor_parent_loop(&self, start: &str) -> Option<Vec<String>> {
+        fn go(kb: &Knowledge, id: &str, path: &mut Vec<String>) -> Option<Vec<String>> {
+            if path.iter().any(|p| p == id) {
+                let mut p = path.clone();
+                p.push(id.to_string());
+                return Some(p);
+            }
+            let v = kb.vendors.get(id)?;
+            path.push(id.to_string());
+            for parent in &v.parents {
+                if let Some(l) = go(kb, &parent.vendor, path) {
+                    return Some(l);
+                }
+            }
+            path.pop();
+            None
+        }
+        go(self, start, &mut Vec::new())
+    }
+
+    pub fn default_policy(&self) -> &Policy {
+        self.policies
+            .iter()
+            .find(|p| p.default)
+            .expect("checked at load")
+    }
+
+    /// EU/EEA membership of a country on a date (EEA includes the EU).
+    pub fn in_eea(&self, code: &str, date: NaiveDate) -> bool {
+        self.jurisdictions
+            .get(code)
+            .is_some_and(|j| j.eea.iter().chain(&j.eu).any(|p| p.contains(date)))
+    }
+
+    /// Adequacy decisions for a country in force on a date.
+    pub fn adequacy_on(&self, code: &str, date: NaiveDate) -> impl Iterator<Item = &Adequacy> {
+        self.jurisdictions
+            .get(code)
+            .into_iter()
+            .flat_map(|j| j.adequacy.iter())
+            .filter(move |a| a.period.contains(date))
+    }
+
+    pub fn country_name(&self, code: &str, lang: crate::model::Lang) -> String {
+        self.jurisdictions
+            .get(code)
+            .map(|j| j.name.get(lang).to_string())
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    /// Every dated entry with its kind, id, date and origin.
+    pub fn dated_entries(&self) -> Vec<(&'static str, String, NaiveDate, &Origin)> {
+        let mut out = Vec::new();
+        macro_rules! push {
+            ($table:expr, $kind:expr) => {
+                for (x, o) in $table.iter().zip(&$table.origins) {
+                    out.push(($kind, x.id().to_string(), x.as_of, o));
+                }
+            };
+        }
+        push!(self.sources, "source");
+        push!(self.jurisdictions, "jurisdiction");
+        push!(self.laws, "law");
+        push!(self.data_categories, "data_category");
+        push!(self.data_subjects, "data_subject");
+        push!(self.dpia_criteria, "dpia_criterion");
+        push!(self.vendors, "vendor");
+        push!(self.measures, "measure");
+        push!(self.options, "option");
+        push!(self.policies, "policy");
+        push!(self.rules, "rule");
+        for (j, o) in self.jurisdictions.iter().zip(&self.jurisdictions.origins) {
+            for a in &j.adequacy {
+                out.push(("adequacy", format!("{}:{}", j.code, a.decision), a.as_of, o));
+            }
+        }
+        out
+    }
+
+    /// Entries older than `max_age_days` on `today`.
+    pub fn stale(&self, today: NaiveDate, max_age_days: i64) -> Vec<StaleEntry> {
+        self.dated_entries()
+            .into_iter()
+            .filter_map(|(kind, id, as_of, o)| {
+                let age = (today - as_of).num_days();
+                (age > max_age_days).then(|| StaleEntry {
+                    kind: kind.to_string(),
+                    id,
+                    as_of,
+                    age_days: age,
+                    file: o.file.clone(),
+                    line: o.line,
+                })
+            })
+            .collect()
+    }
+
+    /// A phrase in a language with `{name}` placeholders filled in. A missing key shows as
+    /// the key itself (and `knowledge check` reports it).
+    pub fn phrase(&self, key: &str, lang: crate::model::Lang, vars: &[(&str, &str)]) -> String {
+        match self.phrases.get(key) {
+            Some(t) => fill(t.get(lang), vars),
+            None => format!("[{key}]"),
+        }
+    }
+
+    /// A citation rendered for a report: "Title (reference), pinpoint".
+    pub fn cite(&self, c: &Citation) -> String {
+        let s = self.sources.get(&c.source);
+        let mut out = match s {
+            Some(s) => match &s.reference {
+                Some(r) => format!("{} ({r})", s.title),
+                None => s.title.clone(),
+            },
+            None => c.source.clone(),
+        };
+        if let Some(p) = &c.pinpoint {
+            out.push_str(", ");
+            out.push_str(p);
+        }
+        out
+    }
+}
+
+/// Set of ids for quick membership tests in predicates.
+pub type IdSet = HashSet<String>;
+
+/// Replaces `{name}` placeholders.
+pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        match after.find('}') {
+            Some(j) => {
+                let name = &after[..j];
+                match vars.iter().find(|(k, _)| *k == name) {
+                    Some((_, v)) => out.push_str(v),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[j + 1..];
+            }
+            None => {
+                out.push_str(&rest[i..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Phrase keys the engine uses; loading fails when one is missing.
+pub const REQUIRED_PHRASES: &[&str] = &[
+    "dpia.declared",
+    "dpia.subjects",
+    "effect.blocking",
+    "effect.inform",
+    "effect.measures",
+    "estimate.note",
+    "option.already_on_premises",
+    "option.in_place",
+    "option.needs_cleartext",
+    "option.needs_identification",
+    "option.no_exposure",
+    "option.no_sensitive",
+    "option.replacement_name",
+    "option_status.feasible",
+    "option_status.in_place",
+    "option_status.infeasible",
+    "option_status.not_applicable",
+    "path.accessed_from",
+    "path.incorporated_in",
+    "path.owned_by",
+    "path.processes_in",
+    "recommend.as_modelled",
+    "recommend.improves",
+    "recommend.no_better",
+    "recommend.none",
+    "severity.high",
+    "severity.info",
+    "severity.low",
+    "severity.medium",
+    "status.covered_by_adequacy",
+    "status.effective",
+    "status.mitigated",
+    "status.neutralised",
+    "summary.as_of",
+    "summary.cites",
+    "summary.dpia",
+    "summary.effective",
+    "summary.estimate",
+    "summary.exposures",
+    "summary.findings",
+    "summary.inferred",
+    "summary.input",
+    "summary.knowledge",
+    "summary.no",
+    "summary.none",
+    "summary.options",
+    "summary.other",
+    "summary.policy",
+    "summary.prior",
+    "summary.recommended",
+    "summary.reference",
+    "summary.transfers",
+    "summary.verdict",
+    "summary.warnings",
+    "summary.years",
+    "summary.yes",
+    "tool.adequacy",
+    "tool.bcr",
+    "tool.derogation",
+    "tool.dpf",
+    "tool.dpf_not_in_force",
+    "tool.no_adequacy",
+    "tool.none",
+    "tool.none_declared",
+    "tool.not_certified",
+    "tool.privacy_shield",
+    "tool.privacy_shield_not_in_force",
+    "tool.scc",
+    "verdict.acceptable",
+    "verdict.acceptable_with_measures",
+    "verdict.not_acceptable",
+    "warn.stale",
+    "warn.unreached",
+];

@@ -1,0 +1,487 @@
+//! The knowledge base's entry types. Every file under `knowledge/<kind>/` is a YAML list of one
+//! kind of entry; unknown keys are load errors (`deny_unknown_fields`), so a misspelt field can
+//! never silently change a judgement.
+
+use crate::model::Access;
+use crate::rules::Predicate;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Text in both languages the users read.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub sv: String,
+    pub en: String,
+}
+
+impl Text {
+    pub fn get(&self, lang: crate::model::Lang) -> &str {
+        match lang {
+            crate::model::Lang::Sv => &self.sv,
+            crate::model::Lang::En => &self.en,
+        }
+    }
+}
+
+/// A span of time a fact held: `from` inclusive, `until` exclusive (the first day it no longer
+/// held). Either end may be open.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    #[serde(default)]
+    pub from: Option<NaiveDate>,
+    #[serde(default)]
+    pub until: Option<NaiveDate>,
+}
+
+impl Period {
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        self.from.is_none_or(|f| d >= f) && self.until.is_none_or(|u| d < u)
+    }
+}
+
+/// A reference to an entry of `sources/`, with the place inside it.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Citation {
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinpoint: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// Version of the knowledge base, stored with every assessment.
+    pub version: String,
+    /// The date the knowledge base as a whole was last reviewed.
+    pub as_of: NaiveDate,
+    /// Entries whose `as_of` is older than this many days are reported as stale.
+    pub stale_after_days: i64,
+    pub title: Text,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub publisher: Option<String>,
+    #[serde(default)]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    pub as_of: NaiveDate,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Whom an adequacy decision covers.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum AdequacyScope {
+    /// The whole country.
+    Full,
+    /// Commercial organisations only (e.g. Canada under PIPEDA).
+    Commercial,
+    /// Only organisations certified under the EU–US Data Privacy Framework.
+    DpfCertified,
+    /// Only organisations self-certified under the (invalidated) Privacy Shield.
+    PrivacyShieldCertified,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Adequacy {
+    pub decision: String,
+    pub scope: AdequacyScope,
+    #[serde(flatten)]
+    pub period: Period,
+    pub source: String,
+    #[serde(default)]
+    pub pinpoint: Option<String>,
+    pub as_of: NaiveDate,
+    /// What may change it (a pending court case, a review).
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Jurisdiction {
+    /// ISO 3166-1 alpha-2 code.
+    pub code: String,
+    pub name: Text,
+    /// Periods of EU membership.
+    #[serde(default)]
+    pub eu: Vec<Period>,
+    /// Periods of EEA membership (EU members are EEA members; add the EFTA three here).
+    #[serde(default)]
+    pub eea: Vec<Period>,
+    #[serde(default)]
+    pub adequacy: Vec<Adequacy>,
+    pub source: String,
+    pub as_of: NaiveDate,
+}
+
+/// How a law gets at the data.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Mechanism {
+    /// An order to a provider to hand over data in its possession, custody or control.
+    CompelledDisclosure,
+    /// Interception of data in transit (upstream collection).
+    UpstreamInterception,
+    /// An order to hand over decryption keys or decrypt.
+    KeyDisclosure,
+}
+
+/// What connects an entity to a law.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Connection {
+    /// The party is incorporated in the law's country.
+    Incorporation,
+    /// A parent above the profile's control threshold is incorporated there.
+    Control,
+    /// The party processes, stores or accesses the data there.
+    Location,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Law {
+    pub id: String,
+    pub name: Text,
+    /// Short name used in explanation paths ("CLOUD Act §2713").
+    pub short: String,
+    pub jurisdiction: String,
+    pub citation: String,
+    pub mechanisms: Vec<Mechanism>,
+    pub reach: Vec<Connection>,
+    /// What makes an entity reachable, in words.
+    pub reaches: Text,
+    #[serde(default)]
+    pub in_force: Vec<Period>,
+    /// False where the CJEU or EDPB found the law not essentially equivalent to EU guarantees.
+    pub essentially_equivalent: bool,
+    #[serde(default)]
+    pub uncertainty: Option<Text>,
+    pub source: String,
+    #[serde(default)]
+    pub pinpoint: Option<String>,
+    pub as_of: NaiveDate,
+}
+
+/// Properties of a data category that rules and DPIA criteria test.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum CategoryFlag {
+    /// GDPR art. 9 special category.
+    Art9,
+    /// GDPR art. 10 criminal convictions and offences.
+    Art10,
+    /// National identity number (art. 87; personnummer, CPR).
+    NationalId,
+    /// Persons with protected identity (skyddade personuppgifter).
+    ProtectedIdentity,
+    /// Data about children.
+    Children,
+    /// Data of a highly personal nature (WP248 criterion 4: financial, location, communications).
+    HighlyPersonal,
+    /// Free content users write (documents, chat, meetings): what is in it is up to each user.
+    Unstructured,
+    /// Data under secrecy (OSL) when the controller is a Swedish public body.
+    Secrecy,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataCategory {
+    pub id: String,
+    pub name: Text,
+    #[serde(default)]
+    pub flags: Vec<CategoryFlag>,
+    pub source: String,
+    #[serde(default)]
+    pub pinpoint: Option<String>,
+    pub as_of: NaiveDate,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSubject {
+    pub id: String,
+    pub name: Text,
+    /// WP248 criterion 7: vulnerable data subjects (employees, children, patients…).
+    #[serde(default)]
+    pub vulnerable: bool,
+    pub source: String,
+    #[serde(default)]
+    pub pinpoint: Option<String>,
+    pub as_of: NaiveDate,
+}
+
+/// How the engine decides that a WP248 criterion is met.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CriterionTest {
+    /// Declared by the model in `processing.dpia_criteria`.
+    Declared,
+    /// Met when a data category has one of `flags`.
+    CategoryFlags,
+    /// Met when the number of data subjects reaches the profile's large-scale threshold.
+    LargeScale,
+    /// Met when a data subject category is vulnerable.
+    VulnerableSubjects,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DpiaCriterion {
+    pub id: String,
+    pub number: u8,
+    pub name: Text,
+    pub test: CriterionTest,
+    #[serde(default)]
+    pub flags: Vec<CategoryFlag>,
+    pub source: String,
+    #[serde(default)]
+    pub pinpoint: Option<String>,
+    pub as_of: NaiveDate,
+}
+
+/// An owner of an entity in the vendor catalogue.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorOwner {
+    pub vendor: String,
+    /// Share of capital or votes, 0–1.
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorDpa {
+    #[serde(default)]
+    pub change_notice_days: Option<u32>,
+    #[serde(default)]
+    pub objection_days: Option<u32>,
+    #[serde(default)]
+    pub negotiable: Option<bool>,
+    #[serde(default)]
+    pub unilateral_changes: Option<bool>,
+}
+
+/// A legal entity in the vendor catalogue.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vendor {
+    pub id: String,
+    pub name: String,
+    pub incorporated: String,
+    #[serde(default)]
+    pub registration: Option<String>,
+    #[serde(default)]
+    pub parents: Vec<VendorOwner>,
+    #[serde(default)]
+    pub locations: Vec<String>,
+    #[serde(default)]
+    pub access_locations: Vec<String>,
+    #[serde(default)]
+    pub dpf_certified: Option<bool>,
+    #[serde(default)]
+    pub service: Option<String>,
+    /// Whether the service must read the data in the clear to work (EDPB use case 6).
+    #[serde(default)]
+    pub needs_cleartext: Option<bool>,
+    #[serde(default)]
+    pub dpa: Option<VendorDpa>,
+    /// Marks an EU/EEA-controlled provider a replacement option may propose.
+    #[serde(default)]
+    pub eu_alternative_for: Vec<String>,
+    pub source: String,
+    #[serde(default)]
+    pub pinpoint: Option<String>,
+    pub as_of: NaiveDate,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// What a measure removes: a mechanism, optionally only for some kinds of access.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Removes {
+    pub mechanism: Mechanism,
+    #[serde(default)]
+    pub access: Vec<Access>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasureLevel {
+    /// Declared on a flow.
+    Flow,
+    /// Declared on the processing as a whole.
+    Processing,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Measure {
+    pub id: String,
+    pub name: Text,
+    pub description: Text,
+    pub level: MeasureLevel,
+    /// EDPB Recommendations 01/2020 Annex 2 use case this measure is judged by.
+    #[serde(default)]
+    pub edpb_use_case: Option<u8>,
+    /// Mechanisms of compelled access this measure makes ineffective.
+    #[serde(default)]
+    pub removes: Vec<Removes>,
+    /// Reduces the consequences of access without removing it (STH-7).
+    #[serde(default)]
+    pub reduces_consequences: bool,
+    pub source: String,
+    #[serde(default)]
+    pub pinpoint: Option<String>,
+    pub as_of: NaiveDate,
+}
+
+/// What an option does to a copy of the graph. A closed set: each has code that applies it.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum OptionAction {
+    /// Introduce the service as modelled, accepting the risk (Stockholm course 1).
+    AcceptRisk,
+    /// Wait, monitor and re-evaluate (Stockholm course 2).
+    WaitAndMonitor,
+    /// Replace exposed parties with EU/EEA-controlled providers (Stockholm course 4).
+    ReplaceWithEuProvider,
+    /// Keep the processing on premises, with no external provider (Stockholm course 3/4).
+    OnPremises,
+    /// Encrypt with keys held only by the controller (EDPB use case 1).
+    CustomerHeldKeys,
+    /// Pseudonymise before handing over (EDPB use case 2).
+    Pseudonymise,
+    /// Stop sending the sensitive categories to exposed parties (STH-7).
+    MinimiseCategories,
+    /// Exclude persons with protected identity (STH-7).
+    ExcludeProtectedIdentity,
+    /// Inform the data subjects and let them opt out (STH-7).
+    OptOut,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionDef {
+    pub id: String,
+    pub action: OptionAction,
+    pub title: Text,
+    pub description: Text,
+    /// Lower is preferred when two options reach the same residual verdict.
+    pub preference: u32,
+    /// Which of Stockholm's four courses of action this corresponds to.
+    #[serde(default)]
+    pub course: Option<u8>,
+    pub citations: Vec<Citation>,
+    pub as_of: NaiveDate,
+}
+
+/// How a finding weighs on the verdict under a policy profile.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// Informs; does not change the verdict.
+    Inform,
+    /// Acceptable only once the finding's measure is taken.
+    Measures,
+    /// Not acceptable.
+    Blocking,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControlThreshold {
+    /// A single foreign holder above this share of capital or votes controls the entity.
+    pub single: f64,
+    /// Holders from one foreign country above this share together control the entity.
+    pub combined: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    pub id: String,
+    pub name: Text,
+    pub description: Text,
+    #[serde(default)]
+    pub default: bool,
+    pub control: ControlThreshold,
+    /// Adequacy scopes this profile accepts as removing an exposure.
+    pub trusted_adequacy: Vec<AdequacyScope>,
+    /// Number of data subjects from which the processing counts as large scale (WP248 no. 5).
+    pub large_scale_subjects: u64,
+    /// Number of WP248 criteria from which a DPIA is required.
+    pub dpia_min_criteria: usize,
+    pub citations: Vec<Citation>,
+    pub as_of: NaiveDate,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+}
+
+/// What a rule is evaluated over: one finding per matching subject.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Each (party, law) exposure.
+    Exposure,
+    /// Each flow.
+    Flow,
+    /// Each party.
+    Party,
+    /// The processing as a whole.
+    Processing,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub id: String,
+    pub title: Text,
+    /// The finding's text; `{party}`, `{law}`, `{jurisdiction}`, `{flow}`, `{tool}`, `{categories}`
+    /// and `{measures}` are filled in.
+    pub text: Text,
+    #[serde(default)]
+    pub mitigation: Option<Text>,
+    pub scope: Scope,
+    pub severity: Severity,
+    #[serde(with = "serde_yaml::with::singleton_map_recursive")]
+    pub when: Predicate,
+    /// Effect on the verdict per policy profile id; `default` for the others.
+    pub effect: BTreeMap<String, Effect>,
+    pub citations: Vec<Citation>,
+    pub as_of: NaiveDate,
+}
+
+impl Rule {
+    pub fn effect_under(&self, policy: &str) -> Effect {
+        self.effect
+            .get(policy)
+            .or_else(|| self.effect.get("default"))
+            .copied()
+            .unwrap_or(Effect::Inform)
+    }
+}

@@ -1,0 +1,43 @@
+//! `tia`: may we hand our personal data to this cloud service, and if not, what should we do
+//! instead? A data-flow model is scored by rules from the Stockholm analysis of Microsoft 365
+//! (2021) and the EDPB recommendations; every verdict explains itself.
+//!
+//! One path: [`model::load_model`] → [`report::assess`] (graph, exposures, rules, verdict,
+//! options) → JSON or [`summary::render`]. The CLI, the server and the tests all call these.
+
+pub mod diag;
+pub mod engine;
+pub mod knowledge;
+pub mod locate;
+pub mod model;
+pub mod options;
+pub mod report;
+pub mod rules;
+pub mod summary;
+
+pub use diag::{Diagnostic, InputError};
+pub use engine::Verdict;
+pub use knowledge::Knowledge;
+pub use model::{load_model, Model};
+pub use report::{assess, AssessOptions, Report};
+
+/// Loads the knowledge base from a folder, or the embedded copy when none is given.
+pub fn load_knowledge(dir: Option<&std::path::Path>) -> Result<Knowledge, InputError> {
+    match dir {
+        Some(d) => Knowledge::load_dir(d),
+        None => Knowledge::embedded(),
+    }
+}
+
+/// Reads and validates a model file.
+pub fn load_model_file(path: &std::path::Path, kb: &Knowledge) -> Result<Model, InputError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        InputError::from(
+            Diagnostic::new(&name, (1, 1), format!("cannot read the model file: {e}"))
+                .expected("a readable YAML or JSON model file")
+                .hint("check the path; `tia schema` describes the format"),
+        )
+    })?;
+    load_model(&text, &name, kb)
+}

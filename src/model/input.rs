@@ -1,0 +1,347 @@
+//! The model file as the user writes it (YAML or JSON, one schema). Plain data; `resolve` turns
+//! it into the validated [`crate::model::Model`].
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A data-flow model: who the controller is, what it processes, which parties receive the data
+/// and how.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelInput {
+    /// Title, reference, memo language and policy profile.
+    #[serde(default)]
+    pub assessment: Option<AssessmentInput>,
+    /// The controller (personuppgiftsansvarig) that hands the data over.
+    #[serde(default)]
+    pub controller: Option<ControllerInput>,
+    /// What is processed, about whom, and why.
+    #[serde(default)]
+    pub processing: Option<ProcessingInput>,
+    /// Processors and sub-processors (personuppgiftsbiträden och underbiträden).
+    #[serde(default)]
+    pub parties: Vec<PartyInput>,
+    /// Who hands which data to whom, and what the recipient can read.
+    #[serde(default)]
+    pub flows: Vec<FlowInput>,
+    /// Optional quantitative estimate of foreign lawful access (shown, never deciding).
+    #[serde(default)]
+    pub risk_estimate: Option<RiskEstimateInput>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentInput {
+    pub title: String,
+    /// The controller's case or file number (diarienummer).
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// Language of the memo: sv (default) or en.
+    #[serde(default)]
+    pub language: Option<Lang>,
+    /// Policy profile id from knowledge/policies (default: the profile marked default).
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// Free text shown in the report's background.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// Language of texts in reports.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    #[default]
+    Sv,
+    En,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ControllerInput {
+    pub name: String,
+    /// ISO 3166-1 alpha-2 country code, e.g. SE.
+    pub country: String,
+    /// A Swedish public body (myndighet, kommun, region): raises the OSL secrecy question.
+    #[serde(default)]
+    pub public_body: bool,
+    #[serde(default)]
+    pub org_number: Option<String>,
+    /// The data protection officer (GDPR art. 37–39; art. 36(3)(d)).
+    #[serde(default)]
+    pub dpo: Option<ContactInput>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInput {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessingInput {
+    pub purpose: String,
+    /// The means of processing (art. 36(3)(b)), in words.
+    #[serde(default)]
+    pub means: Option<String>,
+    /// Data subject category ids from knowledge/data_subjects (employees, children, …).
+    #[serde(default)]
+    pub data_subjects: Vec<String>,
+    /// Data category ids from knowledge/data_categories.
+    #[serde(default)]
+    pub data_categories: Vec<String>,
+    #[serde(default)]
+    pub scale: Option<ScaleInput>,
+    /// WP248 criteria the engine cannot derive from the data (e.g. wp248-1 evaluation or scoring).
+    #[serde(default)]
+    pub dpia_criteria: Vec<String>,
+    /// Processing-level measures in place (attribute_minimisation, exclude_protected_identity…).
+    #[serde(default)]
+    pub measures: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleInput {
+    /// Number of data subjects.
+    #[serde(default)]
+    pub subjects: Option<u64>,
+    /// Override the large-scale judgement (WP248 criterion 5).
+    #[serde(default)]
+    pub large_scale: Option<bool>,
+}
+
+/// Role of a party in the chain.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Processor,
+    Subprocessor,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartyInput {
+    /// Id used in flows; unique in the model.
+    pub id: String,
+    /// Legal name; taken from the vendor catalogue when omitted.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Vendor catalogue id: supplies incorporation, owners, locations and DPF status, each of
+    /// which the model may override.
+    #[serde(default)]
+    pub vendor: Option<String>,
+    pub role: Role,
+    /// Country of incorporation (ISO 3166-1 alpha-2).
+    #[serde(default)]
+    pub incorporated: Option<String>,
+    /// Direct owners, each possibly with owners of its own.
+    #[serde(default)]
+    pub parents: Option<Vec<OwnerInput>>,
+    /// Countries where the party processes or stores the data.
+    #[serde(default)]
+    pub locations: Option<Vec<String>>,
+    /// Countries from which the party's staff or tools can access the data (support, operations).
+    #[serde(default)]
+    pub access_locations: Option<Vec<String>>,
+    /// Certified under the EU–US Data Privacy Framework.
+    #[serde(default)]
+    pub dpf_certified: Option<bool>,
+    /// Whether the service must read the data in the clear to work (default: true when it
+    /// receives cleartext).
+    #[serde(default)]
+    pub needs_cleartext: Option<bool>,
+    /// What the party does, in words.
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default)]
+    pub dpa: Option<DpaInput>,
+    /// Vendor ids of EU/EEA-controlled providers that could replace this party.
+    #[serde(default)]
+    pub alternatives: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnerInput {
+    /// Vendor catalogue id of the owner (brings its own owners along).
+    #[serde(default)]
+    pub vendor: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Country of incorporation of the owner.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Share of capital or votes, from 0 to 1.
+    pub share: f64,
+    #[serde(default)]
+    pub dpf_certified: Option<bool>,
+    #[serde(default)]
+    pub parents: Vec<OwnerInput>,
+}
+
+/// Terms of the data processing agreement (PuB-avtal) that the engine reads.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DpaInput {
+    /// Days of notice before a sub-processor change.
+    #[serde(default)]
+    pub change_notice_days: Option<u32>,
+    /// Days the controller has to object after notice.
+    #[serde(default)]
+    pub objection_days: Option<u32>,
+    /// Whether the controller could negotiate the terms.
+    #[serde(default)]
+    pub negotiable: Option<bool>,
+    /// Whether the provider may change the terms on its own (STH-6).
+    #[serde(default)]
+    pub unilateral_changes: Option<bool>,
+    /// Third-country transfers only on documented instruction (Danish standard clauses C.6).
+    #[serde(default)]
+    pub third_country_instruction: Option<bool>,
+    /// Audit evidence offered (ISAE 3402, ISAE 3000, ISO 27001…).
+    #[serde(default)]
+    pub audit: Vec<String>,
+    #[serde(default)]
+    pub deletion_days: Option<u32>,
+    #[serde(default)]
+    pub backup_deletion_days: Option<u32>,
+    #[serde(default)]
+    pub breach_notice_hours: Option<u32>,
+    /// Where the terms are (document, version, annex).
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+/// What the recipient of a flow can do with the data.
+#[derive(
+    Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// The recipient processes the data in the clear.
+    Cleartext,
+    /// The recipient's staff or tools can reach the data in the clear remotely (support).
+    RemoteAccess,
+    /// The recipient stores encrypted data; `key_holder` says who can decrypt.
+    StorageEncrypted,
+    /// The data only passes through the recipient's network.
+    TransitOnly,
+}
+
+/// Who holds the keys that decrypt the flow's data.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyHolder {
+    /// Only the controller (customer-held keys).
+    Controller,
+    /// The sending processor, not the recipient.
+    Processor,
+    /// The recipient itself.
+    Provider,
+    /// Nobody can decrypt (e.g. hashed or discarded keys).
+    None,
+}
+
+/// GDPR Chapter V transfer tools.
+#[derive(
+    Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferTool {
+    /// No tool.
+    None,
+    /// Art. 45 adequacy decision for the destination country.
+    Adequacy,
+    /// Art. 45: EU–US Data Privacy Framework (Decision 2023/1795), certified importers only.
+    Dpf,
+    /// Art. 45: the EU–US Privacy Shield (invalid since 16 July 2020).
+    PrivacyShield,
+    /// Art. 46(2)(c) Standard Contractual Clauses.
+    Scc,
+    /// Art. 47 Binding Corporate Rules.
+    Bcr,
+    /// Art. 49 derogation.
+    Derogation,
+}
+
+/// One tool or several in order of preference (`[dpf, scc]`: DPF, with SCCs as fall-back).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T: Clone> OneOrMany<T> {
+    pub fn to_vec(&self) -> Vec<T> {
+        match self {
+            OneOrMany::One(t) => vec![t.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlowInput {
+    /// Id for findings; default `from->to`.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `controller` or a party id.
+    pub from: String,
+    /// A party id.
+    pub to: String,
+    /// Data category ids; default: every category that reaches `from`.
+    #[serde(default)]
+    pub data_categories: Option<Vec<String>>,
+    pub access: Access,
+    /// Who can decrypt; default: the recipient (`provider`).
+    #[serde(default)]
+    pub key_holder: Option<KeyHolder>,
+    /// Flow-level measure ids from knowledge/measures.
+    #[serde(default)]
+    pub measures: Vec<String>,
+    /// The Chapter V tool(s) relied on, in order; inferred when omitted.
+    #[serde(default)]
+    pub transfer_tool: Option<OneOrMany<TransferTool>>,
+    #[serde(default)]
+    pub purpose: Option<String>,
+}
+
+/// Rosenthal-style estimate: per law, factors whose product is the yearly probability of
+/// lawful access; combined over the horizon.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RiskEstimateInput {
+    pub horizon_years: f64,
+    pub laws: Vec<LawEstimateInput>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LawEstimateInput {
+    /// Law id from knowledge/laws.
+    pub law: String,
+    pub factors: Vec<FactorInput>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FactorInput {
+    pub name: String,
+    /// Probability from 0 to 1.
+    pub probability: f64,
+}
+
+/// Unused date type import guard for schema generation.
+pub type Date = NaiveDate;

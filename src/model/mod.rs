@@ -1,0 +1,915 @@
+//! The model: parsed from YAML or JSON into plain input types, then resolved against the
+//! knowledge base into validated domain types, with every error located in the file.
+
+pub mod input;
+
+pub use input::{Access, KeyHolder, Lang, Role, TransferTool};
+
+use crate::diag::{known_hint, Diagnostic, InputError};
+use crate::knowledge::{yaml_error, Knowledge, MeasureLevel};
+use crate::locate::SourceMap;
+use input::*;
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::DiGraph;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+
+/// Where a party fact came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum FactSource {
+    /// Stated in the model file.
+    Model,
+    /// Taken from the vendor catalogue entry with this id.
+    Vendor(String),
+    /// Neither said it; the engine's default.
+    Default,
+}
+
+/// A fact with its provenance.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fact<T> {
+    pub value: T,
+    pub from: FactSource,
+}
+
+impl<T> Fact<T> {
+    fn model(value: T) -> Self {
+        Fact {
+            value,
+            from: FactSource::Model,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Controller {
+    pub name: String,
+    pub country: String,
+    pub public_body: bool,
+    pub org_number: Option<String>,
+    pub dpo: Option<ContactInput>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Processing {
+    pub purpose: String,
+    pub means: Option<String>,
+    pub data_subjects: Vec<String>,
+    pub data_categories: Vec<String>,
+    pub subjects: Option<u64>,
+    pub large_scale: Option<bool>,
+    pub dpia_criteria: Vec<String>,
+    pub measures: Vec<String>,
+}
+
+/// An owner in a party's ownership tree.
+#[derive(Debug, Clone, Serialize)]
+pub struct Owner {
+    pub name: String,
+    pub country: String,
+    pub vendor: Option<String>,
+    pub share: f64,
+    pub dpf_certified: bool,
+    pub owners: Vec<Owner>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Party {
+    pub id: String,
+    pub name: Fact<String>,
+    pub role: Role,
+    pub vendor: Option<String>,
+    pub incorporated: Fact<String>,
+    pub owners: Fact<Vec<Owner>>,
+    pub locations: Fact<Vec<String>>,
+    pub access_locations: Fact<Vec<String>>,
+    pub dpf_certified: Fact<bool>,
+    /// None: follow the access (a party receiving cleartext needs it).
+    pub needs_cleartext: Fact<Option<bool>>,
+    pub service: Option<String>,
+    pub dpa: DpaInput,
+    pub dpa_from: FactSource,
+    pub alternatives: Vec<String>,
+    /// Added by an option (a replacement provider), not by the user.
+    pub hypothetical: bool,
+}
+
+/// The sender of a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    Controller,
+    Party(usize),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Flow {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    #[serde(skip)]
+    pub from_ix: Endpoint,
+    #[serde(skip)]
+    pub to_ix: usize,
+    pub data_categories: Option<Vec<String>>,
+    pub access: Access,
+    pub key_holder: KeyHolder,
+    pub measures: Vec<String>,
+    pub transfer_tools: Vec<TransferTool>,
+    pub purpose: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LawEstimate {
+    pub law: String,
+    pub factors: Vec<FactorInput>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RiskEstimate {
+    pub horizon_years: f64,
+    pub laws: Vec<LawEstimate>,
+    pub note: Option<String>,
+}
+
+/// A validated model, every id resolved.
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    pub file: String,
+    pub input_sha256: String,
+    pub title: String,
+    pub reference: Option<String>,
+    pub description: Option<String>,
+    pub language: Lang,
+    pub policy: Option<String>,
+    pub controller: Controller,
+    pub processing: Processing,
+    pub parties: Vec<Party>,
+    pub flows: Vec<Flow>,
+    pub risk_estimate: Option<RiskEstimate>,
+}
+
+/// The reserved sender id for the controller in flows.
+pub const CONTROLLER: &str = "controller";
+
+/// Hex SHA-256 of the input bytes, stored with every assessment.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let d = Sha256::digest(bytes);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses and validates a model file's text. `file` is the name used in error messages; JSON is
+/// recognised by a `.json` extension or a leading `{`.
+pub fn load_model(text: &str, file: &str, kb: &Knowledge) -> Result<Model, InputError> {
+    let is_json = file.ends_with(".json") || text.trim_start().starts_with('{');
+    let input: ModelInput = if is_json {
+        serde_json::from_str(text).map_err(|e| {
+            let msg = e.to_string();
+            let msg = match msg.find(" at line ") {
+                Some(i) => msg[..i].to_string(),
+                None => msg,
+            };
+            InputError::from(
+                Diagnostic::new(file, (e.line().max(1), e.column().max(1)), msg)
+                    .expected("a model as described by `tia schema`")
+                    .hint("check the JSON syntax and field names at this place"),
+            )
+        })?
+    } else {
+        serde_yaml::from_str(text).map_err(|e| {
+            InputError::from(yaml_error(file, &e, "a model as described by `tia schema`"))
+        })?
+    };
+    let map = SourceMap::build(text);
+    let mut r = Resolver {
+        kb,
+        file,
+        map: &map,
+        errors: Vec::new(),
+    };
+    let model = r.resolve(input, sha256_hex(text.as_bytes()));
+    if r.errors.is_empty() {
+        Ok(model.expect("no errors means a model"))
+    } else {
+        r.errors.sort_by_key(|d| (d.line, d.column));
+        Err(InputError {
+            diagnostics: r.errors,
+        })
+    }
+}
+
+struct Resolver<'a> {
+    kb: &'a Knowledge,
+    file: &'a str,
+    map: &'a SourceMap,
+    errors: Vec<Diagnostic>,
+}
+
+impl Resolver<'_> {
+    fn err(&mut self, path: &str, message: String, expected: &str, hint: Option<String>) {
+        let mut d = Diagnostic::new(self.file, self.map.at(path), message).expected(expected);
+        if let Some(h) = hint {
+            d = d.hint(h);
+        }
+        self.errors.push(d);
+    }
+
+    fn country(&mut self, path: &str, code: &str) {
+        if !self.kb.jurisdictions.contains(code) {
+            let hint = if code.len() == 2
+                && code.chars().any(|c| c.is_ascii_lowercase())
+                && self.kb.jurisdictions.contains(&code.to_uppercase())
+            {
+                format!("country codes are upper case: `{}`", code.to_uppercase())
+            } else {
+                known_hint(code, self.kb.jurisdictions.ids())
+            };
+            self.err(
+                path,
+                format!("unknown country code `{code}`"),
+                "an ISO 3166-1 alpha-2 code such as SE, DE or US",
+                Some(hint),
+            );
+        }
+    }
+
+    fn categories(&mut self, path: &str, cats: &[String]) {
+        for (i, c) in cats.iter().enumerate() {
+            if !self.kb.data_categories.contains(c) {
+                let hint = known_hint(c, self.kb.data_categories.ids());
+                self.err(
+                    &format!("{path}[{i}]"),
+                    format!("unknown data category `{c}`"),
+                    "a data category id from knowledge/data_categories",
+                    Some(hint),
+                );
+            }
+        }
+    }
+
+    fn resolve(&mut self, input: ModelInput, sha: String) -> Option<Model> {
+        let kb = self.kb;
+        let meta = input.assessment.clone();
+        let language = meta.as_ref().and_then(|m| m.language).unwrap_or_default();
+        if let Some(p) = meta.as_ref().and_then(|m| m.policy.as_ref()) {
+            if !kb.policies.contains(p) {
+                let hint = known_hint(p, kb.policies.ids());
+                self.err(
+                    "assessment.policy",
+                    format!("unknown policy profile `{p}`"),
+                    "a policy profile id from knowledge/policies",
+                    Some(hint),
+                );
+            }
+        }
+        let controller = match input.controller {
+            Some(c) => {
+                self.country("controller.country", &c.country);
+                Some(Controller {
+                    name: c.name,
+                    country: c.country,
+                    public_body: c.public_body,
+                    org_number: c.org_number,
+                    dpo: c.dpo,
+                })
+            }
+            None => {
+                self.errors.push(
+                    Diagnostic::new(self.file, (1, 1), "the model has no controller")
+                        .expected("a `controller:` section with at least `name` and `country`")
+                        .hint("add e.g.\ncontroller:\n  name: Exempel kommun\n  country: SE"),
+                );
+                None
+            }
+        };
+        let processing = match input.processing {
+            Some(p) => {
+                for (i, s) in p.data_subjects.iter().enumerate() {
+                    if !kb.data_subjects.contains(s) {
+                        let hint = known_hint(s, kb.data_subjects.ids());
+                        self.err(
+                            &format!("processing.data_subjects[{i}]"),
+                            format!("unknown data subject category `{s}`"),
+                            "a data subject id from knowledge/data_subjects",
+                            Some(hint),
+                        );
+                    }
+                }
+                self.categories("processing.data_categories", &p.data_categories);
+                if p.data_categories.is_empty() {
+                    self.err(
+                        "processing",
+                        "the processing names no data categories".into(),
+                        "`data_categories: [...]` with at least one category",
+                        None,
+                    );
+                }
+                for (i, c) in p.dpia_criteria.iter().enumerate() {
+                    match kb.dpia_criteria.get(c) {
+                        Some(k) if k.test == crate::knowledge::CriterionTest::Declared => {}
+                        Some(_) => self.err(&format!("processing.dpia_criteria[{i}]"), format!("DPIA criterion `{c}` is derived by the engine and cannot be declared"), "a criterion the engine cannot derive (evaluation, automated decisions, monitoring, matching, innovative technology, preventing a right)", Some("remove it: the engine derives it from the data categories, data subjects or scale".into())),
+                        None => {
+                            let hint = known_hint(c, kb.dpia_criteria.ids());
+                            self.err(&format!("processing.dpia_criteria[{i}]"), format!("unknown DPIA criterion `{c}`"), "a WP248 criterion id such as wp248-1", Some(hint));
+                        }
+                    }
+                }
+                self.measures("processing.measures", &p.measures, MeasureLevel::Processing);
+                Some(Processing {
+                    purpose: p.purpose,
+                    means: p.means,
+                    data_subjects: p.data_subjects,
+                    data_categories: p.data_categories,
+                    subjects: p.scale.as_ref().and_then(|s| s.subjects),
+                    large_scale: p.scale.as_ref().and_then(|s| s.large_scale),
+                    dpia_criteria: p.dpia_criteria,
+                    measures: p.measures,
+                })
+            }
+            None => {
+                self.errors.push(
+                    Diagnostic::new(self.file, (1, 1), "the model has no processing")
+                        .expected("a `processing:` section with `purpose` and `data_categories`"),
+                );
+                None
+            }
+        };
+
+        // Parties.
+        let mut parties = Vec::new();
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        for (i, p) in input.parties.iter().enumerate() {
+            let path = format!("parties[{i}]");
+            if p.id == CONTROLLER {
+                self.err(
+                    &format!("{path}.id"),
+                    "`controller` is reserved for the controller in flows".into(),
+                    "another party id",
+                    None,
+                );
+                continue;
+            }
+            if let Some(&first) = ids.get(&p.id) {
+                let (l, c) = self.map.at(&format!("parties[{first}].id"));
+                self.err(
+                    &format!("{path}.id"),
+                    format!("duplicate party id `{}`", p.id),
+                    "a party id used only once",
+                    Some(format!("first used at line {l}, column {c}")),
+                );
+                continue;
+            }
+            if let Some(party) = self.party(&path, p) {
+                ids.insert(p.id.clone(), i);
+                parties.push((i, party));
+            }
+        }
+        let index: HashMap<String, usize> = parties
+            .iter()
+            .enumerate()
+            .map(|(k, (_, p))| (p.id.clone(), k))
+            .collect();
+        let parties: Vec<Party> = parties.into_iter().map(|(_, p)| p).collect();
+
+        // Flows.
+        let mut flows = Vec::new();
+        let mut flow_ids: HashMap<String, usize> = HashMap::new();
+        for (i, f) in input.flows.iter().enumerate() {
+            let path = format!("flows[{i}]");
+            let from_ix = if f.from == CONTROLLER {
+                Some(Endpoint::Controller)
+            } else if let Some(&k) = index.get(&f.from) {
+                Some(Endpoint::Party(k))
+            } else {
+                let hint = known_hint(
+                    &f.from,
+                    index.keys().map(String::as_str).chain([CONTROLLER]),
+                );
+                self.err(
+                    &format!("{path}.from"),
+                    format!("unknown party `{}` in flow", f.from),
+                    "`controller` or the id of a party in `parties`",
+                    Some(hint),
+                );
+                None
+            };
+            let to_ix = if f.to == CONTROLLER {
+                self.err(
+                    &format!("{path}.to"),
+                    "a flow cannot go to the controller".into(),
+                    "the id of a party that receives the data",
+                    None,
+                );
+                None
+            } else if let Some(&k) = index.get(&f.to) {
+                Some(k)
+            } else {
+                let hint = known_hint(&f.to, index.keys().map(String::as_str));
+                self.err(
+                    &format!("{path}.to"),
+                    format!("unknown party `{}` in flow", f.to),
+                    "the id of a party in `parties`",
+                    Some(hint),
+                );
+                None
+            };
+            if let Some(c) = &f.data_categories {
+                self.categories(&format!("{path}.data_categories"), c);
+            }
+            self.measures(&format!("{path}.measures"), &f.measures, MeasureLevel::Flow);
+            let id =
+                f.id.clone()
+                    .unwrap_or_else(|| format!("{}->{}", f.from, f.to));
+            if let Some(&first) = flow_ids.get(&id) {
+                let (l, c) = self.map.at(&format!("flows[{first}]"));
+                self.err(
+                    &path,
+                    format!("duplicate flow id `{id}`"),
+                    "one flow per sender and recipient, or distinct `id`s",
+                    Some(format!(
+                        "first defined at line {l}, column {c}; give one of them an `id:`"
+                    )),
+                );
+            }
+            flow_ids.insert(id.clone(), i);
+            if let (Some(from_ix), Some(to_ix)) = (from_ix, to_ix) {
+                if from_ix == Endpoint::Party(to_ix) {
+                    self.err(
+                        &format!("{path}.to"),
+                        format!("flow `{id}` goes from `{}` to itself", f.to),
+                        "a flow between two different parties",
+                        None,
+                    );
+                    continue;
+                }
+                flows.push((
+                    i,
+                    Flow {
+                        id,
+                        from: f.from.clone(),
+                        to: f.to.clone(),
+                        from_ix,
+                        to_ix,
+                        data_categories: f.data_categories.clone(),
+                        access: f.access,
+                        key_holder: f.key_holder.unwrap_or(KeyHolder::Provider),
+                        measures: f.measures.clone(),
+                        transfer_tools: f
+                            .transfer_tool
+                            .as_ref()
+                            .map(|t| t.to_vec())
+                            .unwrap_or_default(),
+                        purpose: f.purpose.clone(),
+                    },
+                ));
+            }
+        }
+        self.check_cycles(&parties, &flows);
+        let flows: Vec<Flow> = flows.into_iter().map(|(_, f)| f).collect();
+
+        let risk_estimate = input.risk_estimate.map(|r| {
+            if !(r.horizon_years > 0.0 && r.horizon_years <= 100.0) {
+                self.err(
+                    "risk_estimate.horizon_years",
+                    format!("horizon {} years is out of range", r.horizon_years),
+                    "a number of years above 0 and at most 100",
+                    None,
+                );
+            }
+            for (i, l) in r.laws.iter().enumerate() {
+                if !kb.laws.contains(&l.law) {
+                    let hint = known_hint(&l.law, kb.laws.ids());
+                    self.err(
+                        &format!("risk_estimate.laws[{i}].law"),
+                        format!("unknown law `{}`", l.law),
+                        "a law id from knowledge/laws",
+                        Some(hint),
+                    );
+                }
+                for (j, f) in l.factors.iter().enumerate() {
+                    if !(0.0..=1.0).contains(&f.probability) {
+                        self.err(
+                            &format!("risk_estimate.laws[{i}].factors[{j}].probability"),
+                            format!("probability {} is out of range", f.probability),
+                            "a probability from 0 to 1 (e.g. 0.05 for 5 %)",
+                            None,
+                        );
+                    }
+                }
+            }
+            RiskEstimate {
+                horizon_years: r.horizon_years,
+                laws: r
+                    .laws
+                    .into_iter()
+                    .map(|l| LawEstimate {
+                        law: l.law,
+                        factors: l.factors,
+                    })
+                    .collect(),
+                note: r.note,
+            }
+        });
+
+        let (controller, processing) = (controller?, processing?);
+        let title = meta
+            .as_ref()
+            .map(|m| m.title.clone())
+            .unwrap_or_else(|| format!("{}: {}", controller.name, processing.purpose));
+        Some(Model {
+            file: self.file.to_string(),
+            input_sha256: sha,
+            title,
+            reference: meta.as_ref().and_then(|m| m.reference.clone()),
+            description: meta.as_ref().and_then(|m| m.description.clone()),
+            language,
+            policy: meta.as_ref().and_then(|m| m.policy.clone()),
+            controller,
+            processing,
+            parties,
+            flows,
+            risk_estimate,
+        })
+    }
+
+    fn measures(&mut self, path: &str, ms: &[String], level: MeasureLevel) {
+        for (i, m) in ms.iter().enumerate() {
+            match self.kb.measures.get(m) {
+                Some(k) if k.level == level => {}
+                Some(_) => {
+                    let (here, there) = match level {
+                        MeasureLevel::Flow => ("a flow", "processing.measures"),
+                        MeasureLevel::Processing => ("the processing", "a flow's measures"),
+                    };
+                    self.err(
+                        &format!("{path}[{i}]"),
+                        format!("measure `{m}` does not apply to {here}"),
+                        "a measure of this level from knowledge/measures",
+                        Some(format!("move it to {there}")),
+                    );
+                }
+                None => {
+                    let ids = self
+                        .kb
+                        .measures
+                        .iter()
+                        .filter(|x| x.level == level)
+                        .map(|x| x.id.as_str())
+                        .collect::<Vec<_>>();
+                    let hint = known_hint(m, ids.iter().copied());
+                    self.err(
+                        &format!("{path}[{i}]"),
+                        format!("unknown measure `{m}`"),
+                        "a measure id from knowledge/measures",
+                        Some(hint),
+                    );
+                }
+            }
+        }
+    }
+
+    fn party(&mut self, path: &str, p: &PartyInput) -> Option<Party> {
+        let kb = self.kb;
+        let vendor = match &p.vendor {
+            Some(v) => match kb.vendors.get(v) {
+                Some(v) => Some(v),
+                None => {
+                    let hint = known_hint(v, kb.vendors.ids());
+                    self.err(
+                        &format!("{path}.vendor"),
+                        format!("unknown vendor `{v}`"),
+                        "a vendor id from knowledge/vendors",
+                        Some(hint),
+                    );
+                    return None;
+                }
+            },
+            None => None,
+        };
+        let vfrom = || FactSource::Vendor(vendor.unwrap().id.clone());
+        let pick = |model: Option<String>, cat: Option<String>| -> Option<Fact<String>> {
+            match (model, cat) {
+                (Some(m), _) => Some(Fact::model(m)),
+                (None, Some(c)) => Some(Fact {
+                    value: c,
+                    from: vfrom(),
+                }),
+                (None, None) => None,
+            }
+        };
+        let name = pick(p.name.clone(), vendor.map(|v| v.name.clone())).unwrap_or(Fact {
+            value: p.id.clone(),
+            from: FactSource::Default,
+        });
+        let incorporated = match pick(
+            p.incorporated.clone(),
+            vendor.map(|v| v.incorporated.clone()),
+        ) {
+            Some(f) => f,
+            None => {
+                self.err(
+                    path,
+                    format!("party `{}` has no country of incorporation", p.id),
+                    "`incorporated: <country code>` or `vendor: <catalogue id>`",
+                    Some("the country of incorporation decides which laws reach the party".into()),
+                );
+                return None;
+            }
+        };
+        self.country(&format!("{path}.incorporated"), &incorporated.value);
+        let list = |model: &Option<Vec<String>>, cat: Option<&Vec<String>>| match (model, cat) {
+            (Some(m), _) => Fact::model(m.clone()),
+            (None, Some(c)) => Fact {
+                value: c.clone(),
+                from: vfrom(),
+            },
+            (None, None) => Fact {
+                value: Vec::new(),
+                from: FactSource::Default,
+            },
+        };
+        let locations = list(&p.locations, vendor.map(|v| &v.locations));
+        let access_locations = list(&p.access_locations, vendor.map(|v| &v.access_locations));
+        for (field, l) in [
+            ("locations", &locations),
+            ("access_locations", &access_locations),
+        ] {
+            if l.from == FactSource::Model {
+                for (i, c) in l.value.iter().enumerate() {
+                    self.country(&format!("{path}.{field}[{i}]"), c);
+                }
+            }
+        }
+        if locations.value.is_empty() {
+            self.err(
+                path,
+                format!("party `{}` has no processing locations", p.id),
+                "`locations: [<country code>, …]` where the party processes or stores the data",
+                Some("the locations decide whether data leaves the EU/EEA".into()),
+            );
+        }
+        let owners = match (&p.parents, vendor) {
+            (Some(ps), _) => {
+                let mut out = Vec::new();
+                for (i, o) in ps.iter().enumerate() {
+                    let mut seen = vendor.map(|v| vec![v.id.clone()]).unwrap_or_default();
+                    if let Some(o) = self.owner(&format!("{path}.parents[{i}]"), o, &mut seen) {
+                        out.push(o);
+                    }
+                }
+                Fact::model(out)
+            }
+            (None, Some(v)) => Fact {
+                value: v
+                    .parents
+                    .iter()
+                    .filter_map(|o| {
+                        catalogue_owner(kb, &o.vendor, o.share, &mut vec![v.id.clone()])
+                    })
+                    .collect(),
+                from: vfrom(),
+            },
+            (None, None) => Fact {
+                value: Vec::new(),
+                from: FactSource::Default,
+            },
+        };
+        let dpf = match (p.dpf_certified, vendor.and_then(|v| v.dpf_certified)) {
+            (Some(m), _) => Fact::model(m),
+            (None, Some(c)) => Fact {
+                value: c,
+                from: vfrom(),
+            },
+            (None, None) => Fact {
+                value: false,
+                from: FactSource::Default,
+            },
+        };
+        let needs = match (p.needs_cleartext, vendor.and_then(|v| v.needs_cleartext)) {
+            (Some(m), _) => Fact::model(Some(m)),
+            (None, Some(c)) => Fact {
+                value: Some(c),
+                from: vfrom(),
+            },
+            (None, None) => Fact {
+                value: None,
+                from: FactSource::Default,
+            },
+        };
+        let (dpa, dpa_from) = match (&p.dpa, vendor.and_then(|v| v.dpa.as_ref())) {
+            (Some(d), _) => (d.clone(), FactSource::Model),
+            (None, Some(d)) => (
+                DpaInput {
+                    change_notice_days: d.change_notice_days,
+                    objection_days: d.objection_days,
+                    negotiable: d.negotiable,
+                    unilateral_changes: d.unilateral_changes,
+                    ..DpaInput::default()
+                },
+                vfrom(),
+            ),
+            (None, None) => (DpaInput::default(), FactSource::Default),
+        };
+        for (i, a) in p.alternatives.iter().enumerate() {
+            if !kb.vendors.contains(a) {
+                let hint = known_hint(a, kb.vendors.ids());
+                self.err(
+                    &format!("{path}.alternatives[{i}]"),
+                    format!("unknown vendor `{a}`"),
+                    "a vendor id from knowledge/vendors",
+                    Some(hint),
+                );
+            }
+        }
+        Some(Party {
+            id: p.id.clone(),
+            name,
+            role: p.role,
+            vendor: vendor.map(|v| v.id.clone()),
+            incorporated,
+            owners,
+            locations,
+            access_locations,
+            dpf_certified: dpf,
+            needs_cleartext: needs,
+            service: p
+                .service
+                .clone()
+                .or_else(|| vendor.and_then(|v| v.service.clone())),
+            dpa,
+            dpa_from,
+            alternatives: p.alternatives.clone(),
+            hypothetical: false,
+        })
+    }
+
+    fn owner(&mut self, path: &str, o: &OwnerInput, seen: &mut Vec<String>) -> Option<Owner> {
+        let kb = self.kb;
+        if !(o.share > 0.0 && o.share <= 1.0) {
+            self.err(
+                &format!("{path}.share"),
+                format!("ownership share {} is out of range", o.share),
+                "a share of capital or votes above 0 and at most 1 (1 = wholly owned)",
+                Some("write 100 % as 1 and 30 % as 0.3".into()),
+            );
+        }
+        if let Some(v) = &o.vendor {
+            let Some(entry) = kb.vendors.get(v) else {
+                let hint = known_hint(v, kb.vendors.ids());
+                self.err(
+                    &format!("{path}.vendor"),
+                    format!("unknown vendor `{v}`"),
+                    "a vendor id from knowledge/vendors",
+                    Some(hint),
+                );
+                return None;
+            };
+            if seen.contains(v) {
+                let mut chain = seen.clone();
+                chain.push(v.clone());
+                self.err(
+                    &format!("{path}.vendor"),
+                    format!("the parent chain loops: {}", chain.join(" → ")),
+                    "an ownership chain that ends at an ultimate parent",
+                    Some("an entity cannot own, directly or indirectly, its own parent".into()),
+                );
+                return None;
+            }
+            seen.push(v.clone());
+            let owners = if o.parents.is_empty() {
+                entry
+                    .parents
+                    .iter()
+                    .filter_map(|p| catalogue_owner(kb, &p.vendor, p.share, seen))
+                    .collect()
+            } else {
+                self.owners(path, &o.parents, seen)
+            };
+            seen.pop();
+            return Some(Owner {
+                name: o.name.clone().unwrap_or_else(|| entry.name.clone()),
+                country: o
+                    .country
+                    .clone()
+                    .unwrap_or_else(|| entry.incorporated.clone()),
+                vendor: Some(v.clone()),
+                share: o.share,
+                dpf_certified: o.dpf_certified.or(entry.dpf_certified).unwrap_or(false),
+                owners,
+            });
+        }
+        let (Some(name), Some(country)) = (&o.name, &o.country) else {
+            self.err(
+                path,
+                "an owner needs a `vendor` or both `name` and `country`".into(),
+                "`{ vendor: <id>, share: 1 }` or `{ name: …, country: US, share: 1 }`",
+                None,
+            );
+            return None;
+        };
+        self.country(&format!("{path}.country"), country);
+        let key = format!("name:{name}");
+        if seen.contains(&key) {
+            let mut chain = seen.clone();
+            chain.push(key);
+            self.err(
+                &format!("{path}.name"),
+                format!("the parent chain loops: {}", chain.join(" → ")),
+                "an ownership chain that ends at an ultimate parent",
+                None,
+            );
+            return None;
+        }
+        seen.push(key);
+        let owners = self.owners(path, &o.parents, seen);
+        seen.pop();
+        Some(Owner {
+            name: name.clone(),
+            country: country.clone(),
+            vendor: None,
+            share: o.share,
+            dpf_certified: o.dpf_certified.unwrap_or(false),
+            owners,
+        })
+    }
+
+    fn owners(&mut self, path: &str, ps: &[OwnerInput], seen: &mut Vec<String>) -> Vec<Owner> {
+        ps.iter()
+            .enumerate()
+            .filter_map(|(i, p)| self.owner(&format!("{path}.parents[{i}]"), p, seen))
+            .collect()
+    }
+
+    fn check_cycles(&mut self, parties: &[Party], flows: &[(usize, Flow)]) {
+        let mut g: DiGraph<(), usize> = DiGraph::new();
+        let controller = g.add_node(());
+        let nodes: Vec<_> = parties.iter().map(|_| g.add_node(())).collect();
+        for (k, (_, f)) in flows.iter().enumerate() {
+            let from = match f.from_ix {
+                Endpoint::Controller => controller,
+                Endpoint::Party(i) => nodes[i],
+            };
+            g.add_edge(from, nodes[f.to_ix], k);
+        }
+        for scc in tarjan_scc(&g) {
+            if scc.len() < 2 {
+                continue;
+            }
+            let members: HashSet<_> = scc.iter().copied().collect();
+            let in_cycle: Vec<&(usize, Flow)> = g
+                .edge_indices()
+                .filter(|e| {
+                    let (a, b) = g.edge_endpoints(*e).unwrap();
+                    members.contains(&a) && members.contains(&b)
+                })
+                .map(|e| &flows[g[e]])
+                .collect();
+            let last = in_cycle.iter().max_by_key(|(i, _)| *i).unwrap();
+            let names: Vec<String> = in_cycle
+                .iter()
+                .map(|(_, f)| format!("{} → {}", f.from, f.to))
+                .collect();
+            self.err(
+                &format!("flows[{}]", last.0),
+                format!("the flows form a cycle: {}", names.join(", ")),
+                "flows that lead from the controller outwards, never back to a party that already sent the data",
+                Some("remove or reverse one of these flows; data returned to a processor is the same data".into()),
+            );
+        }
+    }
+}
+
+/// An owner taken from the vendor catalogue, with its own owners (loops are rejected at load).
+pub(crate) fn catalogue_owner(
+    kb: &Knowledge,
+    id: &str,
+    share: f64,
+    seen: &mut Vec<String>,
+) -> Option<Owner> {
+    let v = kb.vendors.get(id)?;
+    if seen.iter().any(|s| s == id) {
+        return None;
+    }
+    seen.push(id.to_string());
+    let owners = v
+        .parents
+        .iter()
+        .filter_map(|p| catalogue_owner(kb, &p.vendor, p.share, seen))
+        .collect();
+    seen.pop();
+    Some(Owner {
+        name: v.name.clone(),
+        country: v.incorporated.clone(),
+        vendor: Some(id.to_string()),
+        share,
+        dpf_certified: v.dpf_certified.unwrap_or(false),
+        owners,
+    })
+}
+
+/// The JSON Schema of the model format.
+pub fn json_schema() -> serde_json::Value {
+    let schema = schemars::schema_for!(ModelInput);
+    serde_json::to_value(schema).expect("schema serialises")
+}

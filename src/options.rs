@@ -1,0 +1,545 @@
+//! Options: each candidate measure or course of action is applied to a copy of the model and
+//! re-assessed; the residual verdict shows what it would achieve. One is recommended.
+
+use crate::engine::{Analysis, Verdict};
+use crate::knowledge::{CategoryFlag, Effect, OptionAction, OptionDef};
+use crate::model::{Access, Endpoint, Fact, FactSource, KeyHolder, Model, Party};
+use serde::Serialize;
+use std::collections::HashSet;
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OptionStatus {
+    /// Can be done; the residual verdict says what it achieves.
+    Feasible,
+    /// Cannot work here; `reason` says why.
+    Infeasible,
+    /// Already done in the model.
+    InPlace,
+    /// Nothing for it to act on.
+    NotApplicable,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OptionResult {
+    pub id: String,
+    pub action: OptionAction,
+    pub title: String,
+    pub description: String,
+    pub course: Option<u8>,
+    pub feasible: bool,
+    pub status: OptionStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Parties the option acts on.
+    pub targets: Vec<String>,
+    pub residual_verdict: Option<Verdict>,
+    pub residual_prior_consultation_required: Option<bool>,
+    /// Findings (with an effect on the verdict) that disappear.
+    pub resolved_findings: Vec<String>,
+    /// Findings that remain with an effect on the verdict.
+    pub remaining_findings: Vec<String>,
+    pub citations: Vec<String>,
+}
+
+/// Sensitive flags that the minimisation option removes.
+const SENSITIVE: [CategoryFlag; 4] = [
+    CategoryFlag::Art9,
+    CategoryFlag::Art10,
+    CategoryFlag::NationalId,
+    CategoryFlag::ProtectedIdentity,
+];
+
+type Outcome = Result<(Model, Vec<usize>), (OptionStatus, String)>;
+
+/// Tries every option of the knowledge base on the analysed model.
+pub fn evaluate(an: &Analysis) -> (Vec<OptionResult>, Option<String>, String) {
+    let kb = an.kb;
+    let lang = an.model.language;
+    let base: HashSet<String> = an
+        .hits
+        .iter()
+        .filter(|h| h.effect != Effect::Inform)
+        .map(|h| an.finding_id(h))
+        .collect();
+    let mut results = Vec::new();
+    for def in kb.options.iter() {
+        let outcome = apply(an, def);
+        let citations = def.citations.iter().map(|c| kb.cite(c)).collect();
+        let mut r = OptionResult {
+            id: def.id.clone(),
+            action: def.action,
+            title: def.title.get(lang).to_string(),
+            description: def.description.get(lang).to_string(),
+            course: def.course,
+            feasible: false,
+            status: OptionStatus::Feasible,
+            reason: None,
+            targets: Vec::new(),
+            residual_verdict: None,
+            residual_prior_consultation_required: None,
+            resolved_findings: Vec::new(),
+            remaining_findings: Vec::new(),
+            citations,
+        };
+        match outcome {
+            Ok((model, targets)) => {
+                let after = Analysis::run(&model, kb, an.policy, an.as_of);
+                let remaining: Vec<String> = after
+                    .hits
+                    .iter()
+                    .filter(|h| h.effect != Effect::Inform)
+                    .map(|h| after.finding_id(h))
+                    .collect();
+                let remaining_set: HashSet<&String> = remaining.iter().collect();
+                let mut resolved: Vec<String> = base
+                    .iter()
+                    .filter(|id| !remaining_set.contains(id))
+                    .cloned()
+                    .collect();
+                resolved.sort();
+                r.feasible = true;
+                r.targets = targets
+                    .iter()
+                    .map(|&p| an.model.parties[p].id.clone())
+                    .collect();
+                r.residual_verdict = Some(after.verdict);
+                r.residual_prior_consultation_required = Some(after.prior_consultation_required);
+                r.resolved_findings = resolved;
+                r.remaining_findings = remaining;
+            }
+            Err((status, reason)) => {
+                r.status = status;
+                r.reason = Some(reason);
+            }
+        }
+        results.push(r);
+    }
+    let (rec, why) = recommend(an, &results);
+    (results, rec, why)
+}
+
+fn rank(v: Verdict) -> u8 {
+    match v {
+        Verdict::Acceptable => 2,
+        Verdict::AcceptableWithMeasures => 1,
+        Verdict::NotAcceptable => 0,
+    }
+}
+
+fn recommend(an: &Analysis, results: &[OptionResult]) -> (Option<String>, String) {
+    let kb = an.kb;
+    let lang = an.model.language;
+    if an.verdict == Verdict::Acceptable {
+        if let Some(r) = results
+            .iter()
+            .find(|r| r.action == OptionAction::AcceptRisk)
+        {
+            let verdict = kb.phrase("verdict.acceptable", lang, &[]);
+            return (
+                Some(r.id.clone()),
+                kb.phrase(
+                    "recommend.as_modelled",
+                    lang,
+                    &[("option", &r.title), ("verdict", &verdict)],
+                ),
+            );
+        }
+    }
+    let best = results
+        .iter()
+        .zip(kb.options.iter())
+        .filter(|(r, _)| r.feasible)
+        .max_by(|(a, da), (b, db)| {
+            let ka = (
+                rank(a.residual_verdict.unwrap()),
+                std::cmp::Reverse(a.remaining_findings.len()),
+                std::cmp::Reverse(da.preference),
+            );
+            let kb_ = (
+                rank(b.residual_verdict.unwrap()),
+                std::cmp::Reverse(b.remaining_findings.len()),
+                std::cmp::Reverse(db.preference),
+            );
+            ka.cmp(&kb_)
+        });
+    match best {
+        Some((r, _)) => {
+            let verdict = kb.phrase(
+                &format!("verdict.{}", r.residual_verdict.unwrap().key()),
+                lang,
+                &[],
+            );
+            let key = if rank(r.residual_verdict.unwrap()) > rank(an.verdict) {
+                "recommend.improves"
+            } else {
+                "recommend.no_better"
+            };
+            (
+                Some(r.id.clone()),
+                kb.phrase(key, lang, &[("option", &r.title), ("verdict", &verdict)]),
+            )
+        }
+        None => (None, kb.phrase("recommend.none", lang, &[])),
+    }
+}
+
+/// Parties with an effective exposure.
+fn exposed(an: &Analysis) -> Vec<usize> {
+    (0..an.model.parties.len())
+        .filter(|&p| an.parties[p].exposed)
+        .collect()
+}
+
+fn apply(an: &Analysis, def: &OptionDef) -> Outcome {
+    let kb = an.kb;
+    let lang = an.model.language;
+    let model = an.model;
+    let ex = exposed(an);
+    let none_exposed = || {
+        (
+            OptionStatus::NotApplicable,
+            kb.phrase("option.no_exposure", lang, &[]),
+        )
+    };
+    let in_place = |m: &str| -> bool { model.processing.measures.iter().any(|x| x == m) };
+    match def.action {
+        OptionAction::AcceptRisk | OptionAction::WaitAndMonitor => Ok((model.clone(), Vec::new())),
+        OptionAction::OnPremises => {
+            if model.parties.is_empty() {
+                return Err((
+                    OptionStatus::InPlace,
+                    kb.phrase("option.already_on_premises", lang, &[]),
+                ));
+            }
+            let mut m = model.clone();
+            m.parties.clear();
+            m.flows.clear();
+            Ok((m, (0..model.parties.len()).collect()))
+        }
+        OptionAction::ReplaceWithEuProvider => {
+            if ex.is_empty() {
+                return Err(none_exposed());
+            }
+            Ok((replace(an, &ex), ex))
+        }
+        OptionAction::CustomerHeldKeys => {
+            if ex.is_empty() {
+                return Err(none_exposed());
+            }
+            if let Some(&p) = ex.iter().find(|&&p| an.needs_cleartext(p)) {
+                return Err((
+                    OptionStatus::Infeasible,
+                    kb.phrase(
+                        "option.needs_cleartext",
+                        lang,
+                        &[("party", &model.parties[p].name.value)],
+                    ),
+                ));
+            }
+            let mut m = model.clone();
+            for &p in &ex {
+                for &k in &an.parties[p].exposable {
+                    m.flows[k].access = Access::StorageEncrypted;
+                    m.flows[k].key_holder = KeyHolder::Controller;
+                }
+            }
+            Ok((m, ex))
+        }
+        OptionAction::Pseudonymise => {
+            if ex.is_empty() {
+                return Err(none_exposed());
+            }
+            if let Some(&p) = ex.iter().find(|&&p| {
+                an.needs_cleartext(p) && an.parties[p].categories & identifying(an) != 0
+            }) {
+                return Err((
+                    OptionStatus::Infeasible,
+                    kb.phrase(
+                        "option.needs_identification",
+                        lang,
+                        &[("party", &model.parties[p].name.value)],
+                    ),
+                ));
+            }
+            let mut m = model.clone();
+            for &p in &ex {
+                for &k in &an.parties[p].exposable {
+                    if !m.flows[k].measures.iter().any(|x| x == "pseudonymisation") {
+                        m.flows[k].measures.push("pseudonymisation".into());
+                    }
+                }
+            }
+            Ok((m, ex))
+        }
+        OptionAction::MinimiseCategories => {
+            if ex.is_empty() {
+                return Err(none_exposed());
+            }
+            let sensitive: Vec<String> = kb
+                .data_categories
+                .iter()
+                .filter(|c| c.flags.iter().any(|f| SENSITIVE.contains(f)))
+                .map(|c| c.id.clone())
+                .collect();
+            let mut m = model.clone();
+            let mut targets = Vec::new();
+            for &p in &ex {
+                let cats = crate::engine::cat_ids(kb, an.parties[p].categories);
+                if !cats.iter().any(|c| sensitive.iter().any(|s| s == c)) {
+                    continue;
+                }
+                targets.push(p);
+                for &k in &an.parties[p].inbound {
+                    let current: Vec<String> = crate::engine::cat_ids(kb, an.flows[k].categories)
+                        .into_iter()
+                        .map(String::from)
+                        .collect();
+                    m.flows[k].data_categories = Some(
+                        current
+                            .into_iter()
+                            .filter(|c| !sensitive.contains(c))
+                            .collect(),
+                    );
+                }
+            }
+            if targets.is_empty() {
+                return Err((
+                    OptionStatus::NotApplicable,
+                    kb.phrase("option.no_sensitive", lang, &[]),
+                ));
+            }
+            Ok((m, targets))
+        }
+        OptionAction::ExcludeProtectedIdentity => {
+            if in_place("exclude_protected_identity") {
+                return Err((
+                    OptionStatus::InPlace,
+                    kb.phrase("option.in_place", lang, &[]),
+                ));
+            }
+            if ex.is_empty() {
+                return Err(none_exposed());
+            }
+            let mut m = model.clone();
+            m.processing
+                .measures
+                .push("exclude_protected_identity".into());
+            m.processing.data_categories.retain(|c| {
+                kb.data_categories
+                    .get(c)
+                    .is_none_or(|d| !d.flags.contains(&CategoryFlag::ProtectedIdentity))
+            });
+            for f in m.flows.iter_mut() {
+                if let Some(cs) = f.data_categories.as_mut() {
+                    cs.retain(|c| {
+                        kb.data_categories
+                            .get(c)
+                            .is_none_or(|d| !d.flags.contains(&CategoryFlag::ProtectedIdentity))
+                    });
+                }
+            }
+            Ok((m, ex))
+        }
+        OptionAction::OptOut => {
+            if in_place("opt_out") {
+                return Err((
+                    OptionStatus::InPlace,
+                    kb.phrase("option.in_place", lang, &[]),
+                ));
+            }
+            if ex.is_empty() {
+                return Err(none_exposed());
+            }
+            let mut m = model.clone();
+            m.processing.measures.push("opt_out".into());
+            Ok((m, ex))
+        }
+    }
+}
+
+/// Categories that identify a person directly (everything but logs and free content counts).
+fn identifying(an: &Analysis) -> crate::engine::CatSet {
+    let kb = an.kb;
+    kb.data_categories
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.flags.contains(&CategoryFlag::Unstructured))
+        .fold(0, |s, (i, _)| s | (1u128 << i))
+}
+
+/// Replaces the exposed parties with EU/EEA-controlled providers (an alternative from the
+/// catalogue when the model names one) and drops the sub-processors that leave with them.
+fn replace(an: &Analysis, targets: &[usize]) -> Model {
+    let kb = an.kb;
+    let lang = an.model.language;
+    let mut m = an.model.clone();
+    let as_of = an.as_of;
+    let home = if kb.in_eea(&m.controller.country, as_of) {
+        m.controller.country.clone()
+    } else {
+        "SE".to_string()
+    };
+    for &p in targets {
+        let old = &an.model.parties[p];
+        let alt = old
+            .alternatives
+            .iter()
+            .filter_map(|a| kb.vendors.get(a))
+            .next();
+        let eea_locations: Vec<String> = old
+            .locations
+            .value
+            .iter()
+            .filter(|c| kb.in_eea(c, as_of))
+            .cloned()
+            .collect();
+        let new = match alt {
+            Some(v) => Party {
+                id: old.id.clone(),
+                name: Fact {
+                    value: v.name.clone(),
+                    from: FactSource::Vendor(v.id.clone()),
+                },
+                role: old.role,
+                vendor: Some(v.id.clone()),
+                incorporated: Fact {
+                    value: v.incorporated.clone(),
+                    from: FactSource::Vendor(v.id.clone()),
+                },
+                owners: Fact {
+                    value: Vec::new(),
+                    from: FactSource::Vendor(v.id.clone()),
+                },
+                locations: Fact {
+                    value: v.locations.clone(),
+                    from: FactSource::Vendor(v.id.clone()),
+                },
+                access_locations: Fact {
+                    value: v.access_locations.clone(),
+                    from: FactSource::Vendor(v.id.clone()),
+                },
+                dpf_certified: Fact {
+                    value: false,
+                    from: FactSource::Default,
+                },
+                needs_cleartext: old.needs_cleartext.clone(),
+                service: old.service.clone(),
+                dpa: Default::default(),
+                dpa_from: FactSource::Default,
+                alternatives: Vec::new(),
+                hypothetical: true,
+            },
+            None => Party {
+                id: old.id.clone(),
+                name: Fact {
+                    value: kb.phrase(
+                        "option.replacement_name",
+                        lang,
+                        &[("party", &old.name.value)],
+                    ),
+                    from: FactSource::Default,
+                },
+                role: old.role,
+                vendor: None,
+                incorporated: Fact {
+                    value: eea_locations
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| home.clone()),
+                    from: FactSource::Default,
+                },
+                owners: Fact {
+                    value: Vec::new(),
+                    from: FactSource::Default,
+                },
+                locations: Fact {
+                    value: if eea_locations.is_empty() {
+                        vec![home.clone()]
+                    } else {
+                        eea_locations
+                    },
+                    from: FactSource::Default,
+                },
+                access_locations: Fact {
+                    value: Vec::new(),
+                    from: FactSource::Default,
+                },
+                dpf_certified: Fact {
+                    value: false,
+                    from: FactSource::Default,
+                },
+                needs_cleartext: old.needs_cleartext.clone(),
+                service: old.service.clone(),
+                dpa: Default::default(),
+                dpa_from: FactSource::Default,
+                alternatives: Vec::new(),
+                hypothetical: true,
+            },
+        };
+        if let Some(v) = alt {
+            // A catalogue alternative keeps its own owners (it was chosen as EU/EEA-controlled).
+            let mut seen = Vec::new();
+            let owners = v
+                .parents
+                .iter()
+                .filter_map(|o| crate::model::catalogue_owner(kb, &o.vendor, o.share, &mut seen))
+                .collect();
+            m.parties[p] = Party {
+                owners: Fact {
+                    value: owners,
+                    from: FactSource::Vendor(v.id.clone()),
+                },
+                ..new
+            };
+        } else {
+            m.parties[p] = new;
+        }
+    }
+    // The replaced parties' onward flows leave with them; so do parties no longer reached.
+    let replaced: HashSet<usize> = targets.iter().copied().collect();
+    m.flows
+        .retain(|f| !matches!(f.from_ix, Endpoint::Party(j) if replaced.contains(&j)));
+    for f in m.flows.iter_mut().filter(|f| replaced.contains(&f.to_ix)) {
+        f.transfer_tools.clear();
+    }
+    drop_unreached(&mut m);
+    m
+}
+
+/// Removes parties no flow from the controller reaches any more, and their flows.
+pub fn drop_unreached(m: &mut Model) {
+    let n = m.parties.len();
+    let mut reached = vec![false; n];
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for f in &m.flows {
+            let from_ok = match f.from_ix {
+                Endpoint::Controller => true,
+                Endpoint::Party(j) => reached[j],
+            };
+            if from_ok && !reached[f.to_ix] {
+                reached[f.to_ix] = true;
+                changed = true;
+            }
+        }
+    }
+    let mut new_index = vec![usize::MAX; n];
+    let mut parties = Vec::new();
+    for (i, p) in m.parties.drain(..).enumerate() {
+        if reached[i] {
+            new_index[i] = parties.len();
+            parties.push(p);
+        }
+    }
+    m.parties = parties;
+    m.flows
+        .retain(|f| reached[f.to_ix] && !matches!(f.from_ix, Endpoint::Party(j) if !reached[j]));
+    for f in m.flows.iter_mut() {
+        f.to_ix = new_index[f.to_ix];
+        if let Endpoint::Party(j) = f.from_ix {
+            f.from_ix = Endpoint::Party(new_index[j]);
+        }
+    }
+}
