@@ -1,0 +1,163 @@
+//! The `tia` binary: outputs, exit codes, schema, knowledge check.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tia(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tia")).args(args).env_remove("TIA_KNOWLEDGE").output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("tia-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn assess_prints_a_readable_summary_and_exits_zero_whatever_the_verdict() {
+    let o = tia(&["assess", "examples/stockholm-m365.yaml", "--as-of", "2026-11-01"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("Bedömning: EJ GODTAGBAR (not_acceptable)"), "{out}");
+    assert!(out.contains("Förhandssamråd med IMY krävs: ja"), "{out}");
+    assert!(out.contains("STH-1@microsoft-ireland/fisa-702"), "{out}");
+}
+
+#[test]
+fn assess_json_has_the_documented_fields() {
+    let o = tia(&["assess", "examples/lasia-2026.yaml", "--format", "json", "--policy", "gdpr-baseline", "--as-of", "2026-11-01"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for key in ["schema_version", "verdict", "policy", "as_of", "input_sha256", "dpia", "prior_consultation_required", "exposures", "findings", "options", "recommended_option", "warnings"] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["verdict"], "acceptable");
+    assert_eq!(v["policy"]["id"], "gdpr-baseline");
+    assert_eq!(v["as_of"], "2026-11-01");
+    assert!(v["dpia"]["required"].is_boolean() && v["dpia"]["criteria"].is_array());
+    let opt = &v["options"][0];
+    for key in ["id", "title", "feasible", "residual_verdict"] {
+        assert!(opt.get(key).is_some(), "option missing {key}");
+    }
+}
+
+#[test]
+fn fail_on_not_acceptable_exits_3_for_pipelines() {
+    assert_eq!(tia(&["assess", "examples/stockholm-m365.yaml", "--fail-on", "not-acceptable"]).status.code(), Some(3));
+    assert_eq!(tia(&["assess", "examples/lasia-2026.yaml", "--fail-on", "not-acceptable"]).status.code(), Some(0));
+}
+
+#[test]
+fn bad_input_exits_2_with_a_located_error_and_no_output() {
+    let dir = temp_dir("bad");
+    let f = dir.join("bad.yaml");
+    std::fs::write(&f, "controller:\n  name: K\n  country: SE\nprocessing:\n  purpose: P\n  data_categories: [identity]\nflows:\n  - { from: controller, to: ghost, access: cleartext }\n").unwrap();
+    let o = tia(&["assess", f.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty(), "nothing half-written: {}", text(&o.stdout));
+    let err = text(&o.stderr);
+    assert!(err.contains(&format!("error: {}:8:", f.display())), "{err}");
+    assert!(err.contains("unknown party `ghost`") && err.contains("expected:"), "{err}");
+}
+
+#[test]
+fn a_missing_file_or_unknown_policy_exits_2() {
+    let o = tia(&["assess", "examples/nope.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("cannot read the model file"));
+    let o = tia(&["assess", "examples/lasia-2026.yaml", "--policy", "gdpr-basline"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("did you mean `gdpr-baseline`?"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn schema_is_a_json_schema_of_the_model() {
+    let o = tia(&["schema"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["$schema"].as_str().unwrap().contains("json-schema.org"));
+    for key in ["controller", "processing", "parties", "flows", "risk_estimate"] {
+        assert!(v["properties"].get(key).is_some(), "schema lacks {key}");
+    }
+    let access = serde_json::to_string(&v["$defs"]["Access"]).unwrap();
+    assert!(access.contains("storage_encrypted") && access.contains("remote_access"));
+}
+
+#[test]
+fn knowledge_check_passes_on_the_bundled_knowledge() {
+    let o = tia(&["knowledge", "check", "--today", "2026-11-22"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("— ok"));
+}
+
+#[test]
+fn knowledge_check_lists_entries_older_than_the_allowed_age() {
+    let o = tia(&["knowledge", "check", "--today", "2030-01-01", "--max-age-days", "365", "--fail-on-stale"]);
+    assert_eq!(o.status.code(), Some(3));
+    let out = text(&o.stdout);
+    assert!(out.contains("stale: law `fisa-702`"), "{out}");
+}
+
+#[test]
+fn knowledge_check_fails_on_a_dangling_reference() {
+    let dir = temp_dir("kb-dangling");
+    copy_dir(Path::new("knowledge"), &dir);
+    let laws = dir.join("laws/us.yaml");
+    let s = std::fs::read_to_string(&laws).unwrap();
+    std::fs::write(&laws, s.replacen("jurisdiction: US", "jurisdiction: UX", 1)).unwrap();
+    let o = tia(&["--knowledge", dir.to_str().unwrap(), "knowledge", "check"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("unknown country code `UX`") && err.contains("laws/us.yaml:"), "{err}");
+}
+
+#[test]
+fn knowledge_check_fails_on_a_rule_without_a_source() {
+    let dir = temp_dir("kb-nosource");
+    copy_dir(Path::new("knowledge"), &dir);
+    let f = dir.join("rules/extra.yaml");
+    std::fs::write(
+        &f,
+        "- id: X-1\n  title: { sv: t, en: t }\n  text: { sv: t, en: t }\n  scope: processing\n  severity: info\n  when: { dpia_required: true }\n  effect: { default: inform }\n  citations: []\n  as_of: 2026-11-20\n",
+    )
+    .unwrap();
+    let o = tia(&["--knowledge", dir.to_str().unwrap(), "knowledge", "check"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("rules/extra.yaml:") && err.contains("entry without a source"), "{err}");
+}
+
+#[test]
+fn knowledge_check_rejects_an_unknown_predicate_and_a_predicate_out_of_scope() {
+    let dir = temp_dir("kb-pred");
+    copy_dir(Path::new("knowledge"), &dir);
+    let f = dir.join("rules/extra.yaml");
+    std::fs::write(
+        &f,
+        "- id: X-1\n  title: { sv: t, en: t }\n  text: { sv: t, en: t }\n  scope: processing\n  severity: info\n  when: { law: [fisa-702] }\n  effect: { default: inform }\n  citations: [{ source: gdpr }]\n  as_of: 2026-11-20\n",
+    )
+    .unwrap();
+    let o = tia(&["--knowledge", dir.to_str().unwrap(), "knowledge", "check"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("predicate `law` has no meaning in a rule of scope `processing`"), "{}", text(&o.stderr));
+    std::fs::write(&f, std::fs::read_to_string(&f).unwrap().replace("law: [fisa-702]", "lawz: [fisa-702]")).unwrap();
+    let o = tia(&["--knowledge", dir.to_str().unwrap(), "knowledge", "check"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("unknown variant `lawz`"), "{}", text(&o.stderr));
+}
