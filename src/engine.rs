@@ -210,11 +210,18 @@ pub fn cat_ids(kb: &Knowledge, cats: CatSet) -> Vec<&str> {
 
 impl<'a> Analysis<'a> {
     /// Runs the whole analysis.
-    pub fn run(
+    pub fn run(model: &'a Model, kb: &'a Knowledge, policy: &'a Policy, as_of: NaiveDate) -> Analysis<'a> {
+        Analysis::run_with(model, kb, policy, as_of, false)
+    }
+
+    /// Runs the analysis; with `verdict_only`, rules that only inform under the profile are
+    /// skipped (for residual verdicts of options, where only the verdict and its findings count).
+    pub fn run_with(
         model: &'a Model,
         kb: &'a Knowledge,
         policy: &'a Policy,
         as_of: NaiveDate,
+        verdict_only: bool,
     ) -> Analysis<'a> {
         let mut an = Analysis {
             kb,
@@ -244,7 +251,7 @@ impl<'a> Analysis<'a> {
         an.transfers();
         an.find_exposures();
         an.screen_dpia();
-        an.apply_rules();
+        an.apply_rules(verdict_only);
         an.decide();
         an
     }
@@ -752,12 +759,16 @@ impl<'a> Analysis<'a> {
         self.dpia.criteria = met;
     }
 
-    fn apply_rules(&mut self) {
+    fn apply_rules(&mut self, verdict_only: bool) {
         let kb = self.kb;
         let mut hits = Vec::new();
         let mut trace = Vec::with_capacity(kb.rules.len());
         for (r, rule) in kb.rules.iter().enumerate() {
             let effect = rule.effect_under(&self.policy.id);
+            if verdict_only && effect == Effect::Inform {
+                trace.push((0, 0));
+                continue;
+            }
             let mut n = 0;
             let before = hits.len();
             let mut fire = |subject: Subject, c: &Ctx| {
@@ -853,6 +864,19 @@ impl<'a> Analysis<'a> {
                 .hits
                 .iter()
                 .any(|h| h.severity == Severity::High && h.effect != Effect::Inform);
+    }
+
+    /// What a finding is about, comparable across copies of the model (ids, not indices).
+    pub fn finding_key(&self, h: &Hit) -> (usize, &str, usize) {
+        match h.subject {
+            Subject::Exposure(i) => {
+                let e = &self.exposures[i];
+                (h.rule, self.model.parties[e.party].id.as_str(), e.law)
+            }
+            Subject::Flow(k) => (h.rule, self.model.flows[k].id.as_str(), usize::MAX - 1),
+            Subject::Party(p) => (h.rule, self.model.parties[p].id.as_str(), usize::MAX),
+            Subject::Processing => (h.rule, "", usize::MAX),
+        }
     }
 
     /// A stable id for a finding: `RULE@party/law`, `RULE@flow`, `RULE@party` or `RULE`.

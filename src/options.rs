@@ -37,8 +37,8 @@ pub struct OptionResult {
     pub residual_prior_consultation_required: Option<bool>,
     /// Findings (with an effect on the verdict) that disappear.
     pub resolved_findings: Vec<String>,
-    /// Findings that remain with an effect on the verdict.
-    pub remaining_findings: Vec<String>,
+    /// How many findings with an effect on the verdict remain.
+    pub remaining_findings: usize,
     pub citations: Vec<String>,
 }
 
@@ -52,71 +52,75 @@ const SENSITIVE: [CategoryFlag; 4] = [
 
 type Outcome = Result<(Model, Vec<usize>), (OptionStatus, String)>;
 
-/// Tries every option of the knowledge base on the analysed model.
+/// Tries every option of the knowledge base on the analysed model, spread over the cores.
 pub fn evaluate(an: &Analysis) -> (Vec<OptionResult>, Option<String>, String) {
     let kb = an.kb;
-    let lang = an.model.language;
-    let base: HashSet<String> = an
-        .hits
-        .iter()
-        .filter(|h| h.effect != Effect::Inform)
-        .map(|h| an.finding_id(h))
-        .collect();
-    let mut results = Vec::new();
-    for def in kb.options.iter() {
-        let outcome = apply(an, def);
-        let citations = def.citations.iter().map(|c| kb.cite(c)).collect();
-        let mut r = OptionResult {
-            id: def.id.clone(),
-            action: def.action,
-            title: def.title.get(lang).to_string(),
-            description: def.description.get(lang).to_string(),
-            course: def.course,
-            feasible: false,
-            status: OptionStatus::Feasible,
-            reason: None,
-            targets: Vec::new(),
-            residual_verdict: None,
-            residual_prior_consultation_required: None,
-            resolved_findings: Vec::new(),
-            remaining_findings: Vec::new(),
-            citations,
-        };
-        match outcome {
-            Ok((model, targets)) => {
-                let after = Analysis::run(&model, kb, an.policy, an.as_of);
-                let remaining: Vec<String> = after
-                    .hits
-                    .iter()
-                    .filter(|h| h.effect != Effect::Inform)
-                    .map(|h| after.finding_id(h))
-                    .collect();
-                let remaining_set: HashSet<&String> = remaining.iter().collect();
-                let mut resolved: Vec<String> = base
-                    .iter()
-                    .filter(|id| !remaining_set.contains(id))
-                    .cloned()
-                    .collect();
-                resolved.sort();
-                r.feasible = true;
-                r.targets = targets
-                    .iter()
-                    .map(|&p| an.model.parties[p].id.clone())
-                    .collect();
-                r.residual_verdict = Some(after.verdict);
-                r.residual_prior_consultation_required = Some(after.prior_consultation_required);
-                r.resolved_findings = resolved;
-                r.remaining_findings = remaining;
-            }
-            Err((status, reason)) => {
-                r.status = status;
-                r.reason = Some(reason);
-            }
-        }
-        results.push(r);
-    }
+    let defs: Vec<&OptionDef> = kb.options.iter().collect();
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, defs.len().max(1));
+    let chunk = defs.len().div_ceil(threads).max(1);
+    let results: Vec<OptionResult> = std::thread::scope(|s| {
+        let handles: Vec<_> = defs.chunks(chunk).map(|c| s.spawn(move || c.iter().map(|d| try_option(an, d)).collect::<Vec<_>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("option evaluation does not panic")).collect()
+    });
     let (rec, why) = recommend(an, &results);
     (results, rec, why)
+}
+
+/// Applies one option to a copy of the model and re-assesses it.
+fn try_option(an: &Analysis, def: &OptionDef) -> OptionResult {
+    let kb = an.kb;
+    let lang = an.model.language;
+    let mut r = OptionResult {
+        id: def.id.clone(),
+        action: def.action,
+        title: def.title.get(lang).to_string(),
+        description: def.description.get(lang).to_string(),
+        course: def.course,
+        feasible: false,
+        status: OptionStatus::Feasible,
+        reason: None,
+        targets: Vec::new(),
+        residual_verdict: None,
+        residual_prior_consultation_required: None,
+        resolved_findings: Vec::new(),
+        remaining_findings: 0,
+        citations: def.citations.iter().map(|c| kb.cite(c)).collect(),
+    };
+    let counted = |a: &Analysis| a.hits.iter().filter(|h| h.effect != Effect::Inform).count();
+    if matches!(def.action, OptionAction::AcceptRisk | OptionAction::WaitAndMonitor) {
+        // Nothing changes: the residual is the current assessment.
+        r.feasible = true;
+        r.residual_verdict = Some(an.verdict);
+        r.residual_prior_consultation_required = Some(an.prior_consultation_required);
+        r.remaining_findings = counted(an);
+        return r;
+    }
+    match apply(an, def) {
+        Ok((model, targets)) => {
+            let after = Analysis::run_with(&model, kb, an.policy, an.as_of, true);
+            let remaining: HashSet<(usize, &str, usize)> =
+                after.hits.iter().filter(|h| h.effect != Effect::Inform).map(|h| after.finding_key(h)).collect();
+            let mut resolved: Vec<String> = an
+                .hits
+                .iter()
+                .filter(|h| h.effect != Effect::Inform && !remaining.contains(&an.finding_key(h)))
+                .map(|h| an.finding_id(h))
+                .collect();
+            resolved.sort();
+            resolved.dedup();
+            r.feasible = true;
+            r.targets = targets.iter().map(|&p| an.model.parties[p].id.clone()).collect();
+            r.residual_verdict = Some(after.verdict);
+            r.residual_prior_consultation_required = Some(after.prior_consultation_required);
+            r.resolved_findings = resolved;
+            r.remaining_findings = remaining.len();
+        }
+        Err((status, reason)) => {
+            r.status = status;
+            r.reason = Some(reason);
+        }
+    }
+    r
 }
 
 fn rank(v: Verdict) -> u8 {
@@ -153,12 +157,12 @@ fn recommend(an: &Analysis, results: &[OptionResult]) -> (Option<String>, String
         .max_by(|(a, da), (b, db)| {
             let ka = (
                 rank(a.residual_verdict.unwrap()),
-                std::cmp::Reverse(a.remaining_findings.len()),
+                std::cmp::Reverse(a.remaining_findings),
                 std::cmp::Reverse(da.preference),
             );
             let kb_ = (
                 rank(b.residual_verdict.unwrap()),
-                std::cmp::Reverse(b.remaining_findings.len()),
+                std::cmp::Reverse(b.remaining_findings),
                 std::cmp::Reverse(db.preference),
             );
             ka.cmp(&kb_)

@@ -268,7 +268,16 @@ fn build(
     let kb = an.kb;
     let model = an.model;
     let lang = model.language;
-    let r = Render { an, lang };
+    let r = Render {
+        an,
+        lang,
+        rule_cites: kb.rules.iter().map(|rule| rule.citations.iter().map(|c| kb.cite(c)).collect()).collect(),
+        chains: (0..model.parties.len()).map(|p| chain(an, p)).collect(),
+        party_cats: an.parties.iter().map(|f| cat_names(kb, f.categories, lang)).collect(),
+        conn_paths: Vec::new(),
+    };
+    let conn_paths = par_map(&an.exposures, |e| e.connections.iter().map(|c| r.connection_path(e, c)).collect());
+    let r = Render { conn_paths, ..r };
     let parties = (0..model.parties.len()).map(|p| r.party(p)).collect();
     let transfers = model
         .flows
@@ -277,8 +286,8 @@ fn build(
         .filter(|(k, _)| an.flows[*k].reachable)
         .map(|(k, f)| r.transfer(f, &an.flows[k].transfer))
         .collect();
-    let exposures = an.exposures.iter().map(|e| r.exposure(e)).collect();
-    let mut findings: Vec<Finding> = an.hits.iter().map(|h| r.finding(h)).collect();
+    let exposures = an.exposures.iter().enumerate().map(|(i, e)| r.exposure(i, e)).collect();
+    let mut findings: Vec<Finding> = par_map(&an.hits, |h| r.finding(h));
     findings.sort_by(|a, b| b.effect.cmp(&a.effect).then(b.severity.cmp(&a.severity)));
     let dpia = r.dpia(&an.dpia);
     let rule_trace = kb
@@ -342,6 +351,39 @@ fn build(
 struct Render<'a> {
     an: &'a Analysis<'a>,
     lang: Lang,
+    /// Rendered citations per rule, per party chain and per party's categories (reused by
+    /// every finding that names them).
+    rule_cites: Vec<Vec<String>>,
+    chains: Vec<String>,
+    party_cats: Vec<String>,
+    /// Per exposure, the rendered path of each connection.
+    conn_paths: Vec<Vec<String>>,
+}
+
+/// Maps over a slice on every core, keeping the order.
+fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    if threads < 2 || items.len() < 512 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items.chunks(chunk).map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<U>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("rendering does not panic")).collect()
+    })
+}
+
+fn chain(an: &Analysis, p: usize) -> String {
+    let mut parts = vec![an.model.controller.name.as_str()];
+    for &k in &an.parties[p].chain {
+        parts.push(an.model.parties[an.model.flows[k].to_ix].name.value.as_str());
+    }
+    parts.join(" → ")
+}
+
+fn cat_names(kb: &Knowledge, cats: crate::engine::CatSet, lang: Lang) -> String {
+    cat_ids(kb, cats).iter().filter_map(|c| kb.data_categories.get(c)).map(|c| c.name.get(lang)).collect::<Vec<_>>().join(", ")
 }
 
 impl Render<'_> {
@@ -355,12 +397,7 @@ impl Render<'_> {
     }
 
     fn chain(&self, p: usize) -> String {
-        let an = self.an;
-        let mut parts = vec![an.model.controller.name.clone()];
-        for &k in &an.parties[p].chain {
-            parts.push(an.model.parties[an.model.flows[k].to_ix].name.value.clone());
-        }
-        parts.join(" → ")
+        self.chains[p].clone()
     }
 
     fn owned_by(&self, name: &str, country: &str, share: f64) -> String {
@@ -490,7 +527,7 @@ impl Render<'_> {
         parts.join(" → ")
     }
 
-    fn exposure(&self, e: &Exposure) -> ExposureReport {
+    fn exposure(&self, i: usize, e: &Exposure) -> ExposureReport {
         let kb = self.kb();
         let law = &kb.laws.items[e.law];
         let party = &self.an.model.parties[e.party];
@@ -504,10 +541,11 @@ impl Render<'_> {
             connections: e
                 .connections
                 .iter()
-                .map(|c| ConnectionReport {
+                .zip(&self.conn_paths[i])
+                .map(|(c, path)| ConnectionReport {
                     connection: c.connection,
                     covered_by_adequacy: c.covered,
-                    path: self.connection_path(e, c),
+                    path: path.clone(),
                 })
                 .collect(),
             chain: self.chain(e.party),
@@ -570,19 +608,13 @@ impl Render<'_> {
                         ("party", party.name.value.clone()),
                         ("law", format!("{} ({})", law.short, law.citation)),
                         ("jurisdiction", kb.country_name(&law.jurisdiction, lang)),
-                        ("categories", cat_names(an.parties[e.party].categories)),
+                        ("categories", self.party_cats[e.party].clone()),
                         ("measures", measures_list(&e.mitigated_by)),
                         ("decision", e.covered_by.clone().unwrap_or_default()),
                     ],
-                    e.connections
+                    self.conn_paths[i]
                         .iter()
-                        .map(|c| {
-                            format!(
-                                "{} → {}",
-                                an.model.controller.name,
-                                self.chain_tail(e.party, &self.connection_path(e, c))
-                            )
-                        })
+                        .map(|p| format!("{} → {}", an.model.controller.name, self.chain_tail(e.party, p)))
                         .collect(),
                 )
             }
@@ -651,7 +683,7 @@ impl Render<'_> {
                     },
                     vec![
                         ("party", party.name.value.clone()),
-                        ("categories", cat_names(an.parties[p].categories)),
+                        ("categories", self.party_cats[p].clone()),
                         ("measures", measures_list(&an.model.processing.measures)),
                     ],
                     vec![self.chain(p)],
@@ -703,7 +735,7 @@ impl Render<'_> {
                 .mitigation
                 .as_ref()
                 .map(|m| crate::knowledge::fill(m.get(lang), &vars_ref)),
-            citations: rule.citations.iter().map(|c| kb.cite(c)).collect(),
+            citations: self.rule_cites[h.rule].clone(),
         }
     }
 

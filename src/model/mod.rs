@@ -181,10 +181,11 @@ pub fn load_model(text: &str, file: &str, kb: &Knowledge) -> Result<Model, Input
             InputError::from(yaml_error(file, &e, "a model as described by `tia schema`"))
         })?
     };
-    let map = SourceMap::build(text);
+    let map = std::cell::OnceCell::new();
     let mut r = Resolver {
         kb,
         file,
+        text,
         map: &map,
         errors: Vec::new(),
     };
@@ -202,13 +203,19 @@ pub fn load_model(text: &str, file: &str, kb: &Knowledge) -> Result<Model, Input
 struct Resolver<'a> {
     kb: &'a Knowledge,
     file: &'a str,
-    map: &'a SourceMap,
+    text: &'a str,
+    /// Built only when an error needs a location: valid models never pay for it.
+    map: &'a std::cell::OnceCell<SourceMap>,
     errors: Vec<Diagnostic>,
 }
 
 impl Resolver<'_> {
+    fn map(&self) -> &SourceMap {
+        self.map.get_or_init(|| SourceMap::build(self.text))
+    }
+
     fn err(&mut self, path: &str, message: String, expected: &str, hint: Option<String>) {
-        let mut d = Diagnostic::new(self.file, self.map.at(path), message).expected(expected);
+        let mut d = Diagnostic::new(self.file, self.map().at(path), message).expected(expected);
         if let Some(h) = hint {
             d = d.hint(h);
         }
@@ -351,7 +358,7 @@ impl Resolver<'_> {
                 continue;
             }
             if let Some(&first) = ids.get(&p.id) {
-                let (l, c) = self.map.at(&format!("parties[{first}].id"));
+                let (l, c) = self.map().at(&format!("parties[{first}].id"));
                 self.err(
                     &format!("{path}.id"),
                     format!("duplicate party id `{}`", p.id),
@@ -422,7 +429,7 @@ impl Resolver<'_> {
                 f.id.clone()
                     .unwrap_or_else(|| format!("{}->{}", f.from, f.to));
             if let Some(&first) = flow_ids.get(&id) {
-                let (l, c) = self.map.at(&format!("flows[{first}]"));
+                let (l, c) = self.map().at(&format!("flows[{first}]"));
                 self.err(
                     &path,
                     format!("duplicate flow id `{id}`"),
