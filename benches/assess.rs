@@ -15,7 +15,11 @@ fn generate(n: usize) -> String {
     );
     let processors = (n / 10).max(1);
     for i in 0..n {
-        let role = if i < processors { "processor" } else { "subprocessor" };
+        let role = if i < processors {
+            "processor"
+        } else {
+            "subprocessor"
+        };
         let (inc, loc, extra) = match i % 10 {
             0 => ("US", "[US]", ", dpf_certified: true"),
             1 => ("IE", "[IE, SE]", ", parents: [{ name: Parent Inc., country: US, share: 1.0 }]"),
@@ -27,7 +31,11 @@ fn generate(n: usize) -> String {
     }
     s.push_str("flows:\n");
     for i in 0..n {
-        let from = if i < processors { "controller".to_string() } else { format!("p{}", i % processors) };
+        let from = if i < processors {
+            "controller".to_string()
+        } else {
+            format!("p{}", i % processors)
+        };
         let access = match i % 7 {
             0 => "storage_encrypted, key_holder: controller",
             1 => "remote_access, measures: [transport_encryption], transfer_tool: [dpf, scc]",
@@ -59,7 +67,10 @@ fn main() {
         lang: None,
         today: Some("2026-11-22".parse().unwrap()),
     };
-    println!("{:>8}  {:>12}  {:>12}  {:>12}  {:>9}  {:>8}  verdict", "parties", "parse med", "assess med", "assess min", "findings", "options");
+    println!(
+        "{:>8}  {:>12}  {:>12}  {:>12}  {:>9}  {:>8}  verdict",
+        "parties", "parse med", "assess med", "assess min", "findings", "options"
+    );
     let mut breakdown = Vec::new();
     for n in [10usize, 1_000, 10_000] {
         let text = generate(n);
@@ -94,8 +105,15 @@ fn main() {
         );
     }
     println!();
-    println!("{:>8}  {:>14}  {:>14}", "parties", "analysis med", "options med");
+    println!(
+        "{:>8}  {:>14}  {:>14}",
+        "parties", "analysis med", "options med"
+    );
     for (n, a, o) in breakdown {
-        println!("{n:>8}  {:>12.2}ms  {:>12.2}ms", a.as_secs_f64() * 1e3, o.as_secs_f64() * 1e3);
+        println!(
+            "{n:>8}  {:>12.2}ms  {:>12.2}ms",
+            a.as_secs_f64() * 1e3,
+            o.as_secs_f64() * 1e3
+        );
     }
 }

@@ -210,7 +210,12 @@ pub fn cat_ids(kb: &Knowledge, cats: CatSet) -> Vec<&str> {
 
 impl<'a> Analysis<'a> {
     /// Runs the whole analysis.
-    pub fn run(model: &'a Model, kb: &'a Knowledge, policy: &'a Policy, as_of: NaiveDate) -> Analysis<'a> {
+    pub fn run(
+        model: &'a Model,
+        kb: &'a Knowledge,
+        policy: &'a Policy,
+        as_of: NaiveDate,
+    ) -> Analysis<'a> {
         Analysis::run_with(model, kb, policy, as_of, false)
     }
 
@@ -395,6 +400,22 @@ impl<'a> Analysis<'a> {
         }
     }
 
+    /// Whether every third country a flow reaches has adequacy the profile trusts.
+    pub fn destination_adequate(&self, k: usize) -> bool {
+        let p = self.model.flows[k].to_ix;
+        self.flows[k].transfer.third_countries.iter().all(|c| {
+            self.kb.adequacy_on(c, self.as_of).any(|a| {
+                self.policy.trusted_adequacy.contains(&a.scope)
+                    && match a.scope {
+                        AdequacyScope::Full | AdequacyScope::Commercial => true,
+                        AdequacyScope::DpfCertified | AdequacyScope::PrivacyShieldCertified => {
+                            self.dpf_certified_in(p, c)
+                        }
+                    }
+            })
+        })
+    }
+
     fn dpf_certified_in(&self, p: usize, country: &str) -> bool {
         let party = &self.model.parties[p];
         (party.incorporated.value == country && party.dpf_certified.value)
@@ -437,6 +458,7 @@ impl<'a> Analysis<'a> {
                             chosen = Some((*tool, basis));
                             break;
                         }
+                        Err(_) if *tool == TransferTool::None => {}
                         Err(why) => t.invalid.push((*tool, why)),
                     }
                 }

@@ -56,11 +56,20 @@ type Outcome = Result<(Model, Vec<usize>), (OptionStatus, String)>;
 pub fn evaluate(an: &Analysis) -> (Vec<OptionResult>, Option<String>, String) {
     let kb = an.kb;
     let defs: Vec<&OptionDef> = kb.options.iter().collect();
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, defs.len().max(1));
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, defs.len().max(1));
     let chunk = defs.len().div_ceil(threads).max(1);
     let results: Vec<OptionResult> = std::thread::scope(|s| {
-        let handles: Vec<_> = defs.chunks(chunk).map(|c| s.spawn(move || c.iter().map(|d| try_option(an, d)).collect::<Vec<_>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().expect("option evaluation does not panic")).collect()
+        let handles: Vec<_> = defs
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(|d| try_option(an, d)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("option evaluation does not panic"))
+            .collect()
     });
     let (rec, why) = recommend(an, &results);
     (results, rec, why)
@@ -87,7 +96,10 @@ fn try_option(an: &Analysis, def: &OptionDef) -> OptionResult {
         citations: def.citations.iter().map(|c| kb.cite(c)).collect(),
     };
     let counted = |a: &Analysis| a.hits.iter().filter(|h| h.effect != Effect::Inform).count();
-    if matches!(def.action, OptionAction::AcceptRisk | OptionAction::WaitAndMonitor) {
+    if matches!(
+        def.action,
+        OptionAction::AcceptRisk | OptionAction::WaitAndMonitor
+    ) {
         // Nothing changes: the residual is the current assessment.
         r.feasible = true;
         r.residual_verdict = Some(an.verdict);
@@ -98,8 +110,12 @@ fn try_option(an: &Analysis, def: &OptionDef) -> OptionResult {
     match apply(an, def) {
         Ok((model, targets)) => {
             let after = Analysis::run_with(&model, kb, an.policy, an.as_of, true);
-            let remaining: HashSet<(usize, &str, usize)> =
-                after.hits.iter().filter(|h| h.effect != Effect::Inform).map(|h| after.finding_key(h)).collect();
+            let remaining: HashSet<(usize, &str, usize)> = after
+                .hits
+                .iter()
+                .filter(|h| h.effect != Effect::Inform)
+                .map(|h| after.finding_key(h))
+                .collect();
             let mut resolved: Vec<String> = an
                 .hits
                 .iter()
@@ -109,7 +125,10 @@ fn try_option(an: &Analysis, def: &OptionDef) -> OptionResult {
             resolved.sort();
             resolved.dedup();
             r.feasible = true;
-            r.targets = targets.iter().map(|&p| an.model.parties[p].id.clone()).collect();
+            r.targets = targets
+                .iter()
+                .map(|&p| an.model.parties[p].id.clone())
+                .collect();
             r.residual_verdict = Some(after.verdict);
             r.residual_prior_consultation_required = Some(after.prior_consultation_required);
             r.resolved_findings = resolved;

@@ -271,12 +271,25 @@ fn build(
     let r = Render {
         an,
         lang,
-        rule_cites: kb.rules.iter().map(|rule| rule.citations.iter().map(|c| kb.cite(c)).collect()).collect(),
+        rule_cites: kb
+            .rules
+            .iter()
+            .map(|rule| rule.citations.iter().map(|c| kb.cite(c)).collect())
+            .collect(),
         chains: (0..model.parties.len()).map(|p| chain(an, p)).collect(),
-        party_cats: an.parties.iter().map(|f| cat_names(kb, f.categories, lang)).collect(),
+        party_cats: an
+            .parties
+            .iter()
+            .map(|f| cat_names(kb, f.categories, lang))
+            .collect(),
         conn_paths: Vec::new(),
     };
-    let conn_paths = par_map(&an.exposures, |e| e.connections.iter().map(|c| r.connection_path(e, c)).collect());
+    let conn_paths = par_map(&an.exposures, |e| {
+        e.connections
+            .iter()
+            .map(|c| r.connection_path(e, c))
+            .collect()
+    });
     let r = Render { conn_paths, ..r };
     let parties = (0..model.parties.len()).map(|p| r.party(p)).collect();
     let transfers = model
@@ -286,7 +299,12 @@ fn build(
         .filter(|(k, _)| an.flows[*k].reachable)
         .map(|(k, f)| r.transfer(f, &an.flows[k].transfer))
         .collect();
-    let exposures = an.exposures.iter().enumerate().map(|(i, e)| r.exposure(i, e)).collect();
+    let exposures = an
+        .exposures
+        .iter()
+        .enumerate()
+        .map(|(i, e)| r.exposure(i, e))
+        .collect();
     let mut findings: Vec<Finding> = par_map(&an.hits, |h| r.finding(h));
     findings.sort_by(|a, b| b.effect.cmp(&a.effect).then(b.severity.cmp(&a.severity)));
     let dpia = r.dpia(&an.dpia);
@@ -362,28 +380,46 @@ struct Render<'a> {
 
 /// Maps over a slice on every core, keeping the order.
 fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     if threads < 2 || items.len() < 512 {
         return items.iter().map(&f).collect();
     }
     let chunk = items.len().div_ceil(threads);
     let f = &f;
     std::thread::scope(|s| {
-        let handles: Vec<_> = items.chunks(chunk).map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<U>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().expect("rendering does not panic")).collect()
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<U>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("rendering does not panic"))
+            .collect()
     })
 }
 
 fn chain(an: &Analysis, p: usize) -> String {
     let mut parts = vec![an.model.controller.name.as_str()];
     for &k in &an.parties[p].chain {
-        parts.push(an.model.parties[an.model.flows[k].to_ix].name.value.as_str());
+        parts.push(
+            an.model.parties[an.model.flows[k].to_ix]
+                .name
+                .value
+                .as_str(),
+        );
     }
     parts.join(" → ")
 }
 
 fn cat_names(kb: &Knowledge, cats: crate::engine::CatSet, lang: Lang) -> String {
-    cat_ids(kb, cats).iter().filter_map(|c| kb.data_categories.get(c)).map(|c| c.name.get(lang)).collect::<Vec<_>>().join(", ")
+    cat_ids(kb, cats)
+        .iter()
+        .filter_map(|c| kb.data_categories.get(c))
+        .map(|c| c.name.get(lang))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Render<'_> {
@@ -614,7 +650,13 @@ impl Render<'_> {
                     ],
                     self.conn_paths[i]
                         .iter()
-                        .map(|p| format!("{} → {}", an.model.controller.name, self.chain_tail(e.party, p)))
+                        .map(|p| {
+                            format!(
+                                "{} → {}",
+                                an.model.controller.name,
+                                self.chain_tail(e.party, p)
+                            )
+                        })
                         .collect(),
                 )
             }

@@ -43,7 +43,7 @@ pub enum Predicate {
     Connection(Vec<Connection>),
     /// The exposure's status is one of these.
     ExposureStatus(Vec<ExposureStatus>),
-    /// Whether every processing location of the party lies in the EU/EEA.
+    /// Whether every processing and access location of the party lies in the EU/EEA.
     DataOnlyInEea(bool),
 
     // --- flow scope ---
@@ -53,6 +53,9 @@ pub enum Predicate {
     TransferTool(Vec<TransferTool>),
     /// Whether a transfer tool the model declares is not valid for this flow on the date.
     DeclaredToolInvalid(bool),
+    /// Whether every third country of the flow has an adequacy decision the profile trusts
+    /// (for DPF scope: the recipient or its controlling US parent is certified).
+    DestinationAdequate(bool),
     /// The flow's access is one of these.
     FlowAccess(Vec<Access>),
     /// The flow's key holder is one of these.
@@ -109,6 +112,7 @@ impl Predicate {
             ThirdCountryTransfer(_)
             | TransferTool(_)
             | DeclaredToolInvalid(_)
+            | DestinationAdequate(_)
             | FlowAccess(_)
             | KeyHolder(_)
             | FlowMeasure(_) => &[S::Flow],
@@ -189,22 +193,25 @@ impl Predicate {
                 .is_some_and(|e| e.connections.iter().any(|x| cs.contains(&x.connection))),
             ExposureStatus(ss) => c.exposure.is_some_and(|e| ss.contains(&e.status)),
             DataOnlyInEea(b) => c.party.is_some_and(|p| {
-                an.model.parties[p]
+                let party = &an.model.parties[p];
+                party
                     .locations
                     .value
                     .iter()
+                    .chain(&party.access_locations.value)
                     .all(|l| an.kb.in_eea(l, an.as_of))
                     == *b
             }),
             ThirdCountryTransfer(b) => c
                 .flow
-                .is_some_and(|f| !an.flows[f].transfer.third_countries.is_empty() == *b),
+                .is_some_and(|f| an.flows[f].transfer.third_countries.is_empty() != *b),
             TransferTool(ts) => c
                 .flow
                 .is_some_and(|f| ts.contains(&an.flows[f].transfer.effective)),
             DeclaredToolInvalid(b) => c
                 .flow
-                .is_some_and(|f| !an.flows[f].transfer.invalid.is_empty() == *b),
+                .is_some_and(|f| an.flows[f].transfer.invalid.is_empty() != *b),
+            DestinationAdequate(b) => c.flow.is_some_and(|f| an.destination_adequate(f) == *b),
             FlowAccess(a) => c
                 .flow
                 .is_some_and(|f| a.contains(&an.model.flows[f].access)),

@@ -18,9 +18,16 @@ fn an_eu_subsidiary_of_a_us_parent_is_exposed_through_the_parent_chain() {
         "{ from: controller, to: sub, access: cleartext }",
     );
     let r = assess_text(&m, None, "2026-11-01");
-    let e = r.exposures.iter().find(|e| e.law == "cloud-act").expect("CLOUD Act reaches the subsidiary");
+    let e = r
+        .exposures
+        .iter()
+        .find(|e| e.law == "cloud-act")
+        .expect("CLOUD Act reaches the subsidiary");
     assert_eq!(e.status, ExposureStatus::Effective);
-    assert_eq!(e.connections[0].path, "Sub AB (SE) → ägs till 100 % av Parent Inc. (US) → CLOUD Act §2713 (18 U.S.C. §2713)");
+    assert_eq!(
+        e.connections[0].path,
+        "Sub AB (SE) → ägs till 100 % av Parent Inc. (US) → CLOUD Act §2713 (18 U.S.C. §2713)"
+    );
     assert_eq!(r.verdict, Verdict::NotAcceptable);
 }
 
@@ -31,7 +38,11 @@ fn an_eu_company_with_no_foreign_parent_is_not_exposed() {
         "{ from: controller, to: eu, access: cleartext }",
     );
     let r = assess_text(&m, None, "2026-11-01");
-    assert!(r.exposures.is_empty(), "{:?}", r.exposures.iter().map(|e| &e.law).collect::<Vec<_>>());
+    assert!(
+        r.exposures.is_empty(),
+        "{:?}",
+        r.exposures.iter().map(|e| &e.law).collect::<Vec<_>>()
+    );
     assert_eq!(r.verdict, Verdict::Acceptable);
 }
 
@@ -55,7 +66,10 @@ fn foreign_holders_together_above_the_combined_threshold_control_the_entity() {
         "{ from: controller, to: eu, access: cleartext }",
     );
     let r = assess_text(&m, Some("se-public-sector"), "2026-11-01");
-    assert!(r.exposures.iter().any(|e| e.law == "cloud-act"), "20 % + 20 % > 39 %");
+    assert!(
+        r.exposures.iter().any(|e| e.law == "cloud-act"),
+        "20 % + 20 % > 39 %"
+    );
 }
 
 #[test]
@@ -64,7 +78,11 @@ fn a_sub_processors_exposure_reaches_the_controller_through_onward_flows() {
         "{HEAD}parties:\n  - {{ id: p, role: processor, name: P AB, incorporated: SE, locations: [SE] }}\n  - {{ id: s, role: subprocessor, name: S Inc., incorporated: US, locations: [US] }}\nflows:\n  - {{ from: controller, to: p, access: cleartext }}\n  - {{ from: p, to: s, access: cleartext, transfer_tool: scc }}\n"
     );
     let r = assess_text(&m, None, "2026-11-01");
-    let e = r.exposures.iter().find(|e| e.party == "s" && e.law == "fisa-702").unwrap();
+    let e = r
+        .exposures
+        .iter()
+        .find(|e| e.party == "s" && e.law == "fisa-702")
+        .unwrap();
     assert_eq!(e.chain, "Exempel kommun → P AB → S Inc.");
     assert_eq!(r.verdict, Verdict::NotAcceptable);
 }
@@ -76,7 +94,10 @@ fn customer_held_keys_neutralise_the_exposure() {
         "{ from: controller, to: s, access: storage_encrypted, key_holder: controller, transfer_tool: scc }",
     );
     let r = assess_text(&m, None, "2026-11-01");
-    assert!(r.exposures.iter().all(|e| e.status == ExposureStatus::Neutralised));
+    assert!(r
+        .exposures
+        .iter()
+        .all(|e| e.status == ExposureStatus::Neutralised));
     assert!(r.findings.iter().any(|f| f.rule == "EDPB-UC1"));
     assert!(!r.findings.iter().any(|f| f.rule == "STH-1"));
 }
@@ -99,14 +120,20 @@ fn the_dpf_becomes_the_transfer_tool_only_from_10_july_2023() {
     assert_eq!(after.transfers[0].effective, TransferTool::Dpf);
     assert!(after.transfers[0].invalid.is_empty());
     // Under the baseline the DPF covers the certified importer; before it nothing did.
-    assert!(after.exposures.iter().all(|e| e.status == ExposureStatus::CoveredByAdequacy));
+    assert!(after
+        .exposures
+        .iter()
+        .all(|e| e.status == ExposureStatus::CoveredByAdequacy));
     assert_eq!(before.verdict, Verdict::NotAcceptable);
 }
 
 #[test]
 fn an_inferred_tool_follows_the_date_too() {
     let m = dpf_party("");
-    assert_eq!(assess_text(&m, Some("gdpr-baseline"), "2021-01-01").transfers[0].effective, TransferTool::None);
+    assert_eq!(
+        assess_text(&m, Some("gdpr-baseline"), "2021-01-01").transfers[0].effective,
+        TransferTool::None
+    );
     let r = assess_text(&m, Some("gdpr-baseline"), "2024-01-01");
     assert_eq!(r.transfers[0].effective, TransferTool::Dpf);
     assert!(r.transfers[0].inferred);
@@ -115,7 +142,10 @@ fn an_inferred_tool_follows_the_date_too() {
 #[test]
 fn privacy_shield_was_valid_until_the_schrems_ii_judgment() {
     let m = dpf_party(", transfer_tool: privacy_shield");
-    assert_eq!(assess_text(&m, Some("gdpr-baseline"), "2019-06-01").transfers[0].effective, TransferTool::PrivacyShield);
+    assert_eq!(
+        assess_text(&m, Some("gdpr-baseline"), "2019-06-01").transfers[0].effective,
+        TransferTool::PrivacyShield
+    );
     let after = assess_text(&m, Some("gdpr-baseline"), "2020-07-16");
     assert_eq!(after.transfers[0].effective, TransferTool::None);
     assert!(after.findings.iter().any(|f| f.rule == "CH5-NO-TOOL"));
@@ -125,8 +155,16 @@ fn privacy_shield_was_valid_until_the_schrems_ii_judgment() {
 fn the_public_sector_profile_does_not_trust_the_dpf() {
     let m = dpf_party(", transfer_tool: dpf");
     let r = assess_text(&m, None, "2026-11-01");
-    assert_eq!(r.transfers[0].effective, TransferTool::Dpf, "the tool exists");
-    assert_eq!(r.verdict, Verdict::NotAcceptable, "but the exposure stays (STH-1, STH-9)");
+    assert_eq!(
+        r.transfers[0].effective,
+        TransferTool::Dpf,
+        "the tool exists"
+    );
+    assert_eq!(
+        r.verdict,
+        Verdict::NotAcceptable,
+        "but the exposure stays (STH-1, STH-9)"
+    );
 }
 
 #[test]
@@ -141,7 +179,11 @@ fn a_quantitative_estimate_is_shown_and_never_changes_the_verdict() {
     assert_eq!(a.verdict, b.verdict);
     let e = b.quantitative_estimate.unwrap();
     let expected = 1.0 - (1.0f64 - 0.02).powf(5.0);
-    assert!((e.combined_probability - expected).abs() < 1e-12, "{}", e.combined_probability);
+    assert!(
+        (e.combined_probability - expected).abs() < 1e-12,
+        "{}",
+        e.combined_probability
+    );
     assert!(b.findings.iter().any(|f| f.rule == "STH-4"));
 }
 
@@ -157,5 +199,41 @@ fn english_explanations_on_request() {
     o.lang = Some(tia::model::Lang::En);
     let r = tia::assess(&model, &kb, &o).unwrap();
     assert_eq!(r.verdict_text, "not acceptable");
-    assert!(r.exposures[0].connections[0].path.contains("owned 100 % by Parent Inc. (US)"));
+    assert!(r.exposures[0].connections[0]
+        .path
+        .contains("owned 100 % by Parent Inc. (US)"));
+}
+
+#[test]
+fn sccs_to_an_adequate_country_do_not_trigger_the_stockholm_transfer_rule() {
+    let m = one_party(
+        "{ id: ch, role: processor, name: Swiss AG, incorporated: CH, locations: [CH] }",
+        "{ from: controller, to: ch, access: cleartext, transfer_tool: scc }",
+    );
+    let r = assess_text(&m, None, "2026-11-01");
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.rule == "STH-9" || f.rule == "CH5-SCC-TIA"),
+        "{:?}",
+        finding_ids(&r)
+    );
+    assert_eq!(r.verdict, Verdict::Acceptable);
+}
+
+#[test]
+fn unencrypted_transit_through_the_us_is_a_cleartext_transfer_under_the_stockholm_rule() {
+    let m = one_party(
+        "{ id: carrier, role: processor, name: Carrier Inc., incorporated: US, locations: [US] }",
+        "{ from: controller, to: carrier, access: transit_only, transfer_tool: scc }",
+    );
+    let r = assess_text(&m, None, "2026-11-01");
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.id == "STH-9@controller->carrier"),
+        "{:?}",
+        finding_ids(&r)
+    );
+    assert_eq!(r.verdict, Verdict::NotAcceptable);
 }

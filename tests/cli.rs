@@ -3,7 +3,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn tia(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tia")).args(args).env_remove("TIA_KNOWLEDGE").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_tia"))
+        .args(args)
+        .env_remove("TIA_KNOWLEDGE")
+        .output()
+        .unwrap()
 }
 
 fn text(b: &[u8]) -> String {
@@ -31,20 +35,50 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn assess_prints_a_readable_summary_and_exits_zero_whatever_the_verdict() {
-    let o = tia(&["assess", "examples/stockholm-m365.yaml", "--as-of", "2026-11-01"]);
+    let o = tia(&[
+        "assess",
+        "examples/stockholm-m365.yaml",
+        "--as-of",
+        "2026-11-01",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    assert!(out.contains("Bedömning: EJ GODTAGBAR (not_acceptable)"), "{out}");
+    assert!(
+        out.contains("Bedömning: EJ GODTAGBAR (not_acceptable)"),
+        "{out}"
+    );
     assert!(out.contains("Förhandssamråd med IMY krävs: ja"), "{out}");
     assert!(out.contains("STH-1@microsoft-ireland/fisa-702"), "{out}");
 }
 
 #[test]
 fn assess_json_has_the_documented_fields() {
-    let o = tia(&["assess", "examples/lasia-2026.yaml", "--format", "json", "--policy", "gdpr-baseline", "--as-of", "2026-11-01"]);
+    let o = tia(&[
+        "assess",
+        "examples/lasia-2026.yaml",
+        "--format",
+        "json",
+        "--policy",
+        "gdpr-baseline",
+        "--as-of",
+        "2026-11-01",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    for key in ["schema_version", "verdict", "policy", "as_of", "input_sha256", "dpia", "prior_consultation_required", "exposures", "findings", "options", "recommended_option", "warnings"] {
+    for key in [
+        "schema_version",
+        "verdict",
+        "policy",
+        "as_of",
+        "input_sha256",
+        "dpia",
+        "prior_consultation_required",
+        "exposures",
+        "findings",
+        "options",
+        "recommended_option",
+        "warnings",
+    ] {
         assert!(v.get(key).is_some(), "missing {key}");
     }
     assert_eq!(v["verdict"], "acceptable");
@@ -59,8 +93,28 @@ fn assess_json_has_the_documented_fields() {
 
 #[test]
 fn fail_on_not_acceptable_exits_3_for_pipelines() {
-    assert_eq!(tia(&["assess", "examples/stockholm-m365.yaml", "--fail-on", "not-acceptable"]).status.code(), Some(3));
-    assert_eq!(tia(&["assess", "examples/lasia-2026.yaml", "--fail-on", "not-acceptable"]).status.code(), Some(0));
+    assert_eq!(
+        tia(&[
+            "assess",
+            "examples/stockholm-m365.yaml",
+            "--fail-on",
+            "not-acceptable"
+        ])
+        .status
+        .code(),
+        Some(3)
+    );
+    assert_eq!(
+        tia(&[
+            "assess",
+            "examples/lasia-2026.yaml",
+            "--fail-on",
+            "not-acceptable"
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
 }
 
 #[test]
@@ -70,10 +124,17 @@ fn bad_input_exits_2_with_a_located_error_and_no_output() {
     std::fs::write(&f, "controller:\n  name: K\n  country: SE\nprocessing:\n  purpose: P\n  data_categories: [identity]\nflows:\n  - { from: controller, to: ghost, access: cleartext }\n").unwrap();
     let o = tia(&["assess", f.to_str().unwrap(), "--format", "json"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(o.stdout.is_empty(), "nothing half-written: {}", text(&o.stdout));
+    assert!(
+        o.stdout.is_empty(),
+        "nothing half-written: {}",
+        text(&o.stdout)
+    );
     let err = text(&o.stderr);
     assert!(err.contains(&format!("error: {}:8:", f.display())), "{err}");
-    assert!(err.contains("unknown party `ghost`") && err.contains("expected:"), "{err}");
+    assert!(
+        err.contains("unknown party `ghost`") && err.contains("expected:"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -81,9 +142,18 @@ fn a_missing_file_or_unknown_policy_exits_2() {
     let o = tia(&["assess", "examples/nope.yaml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("cannot read the model file"));
-    let o = tia(&["assess", "examples/lasia-2026.yaml", "--policy", "gdpr-basline"]);
+    let o = tia(&[
+        "assess",
+        "examples/lasia-2026.yaml",
+        "--policy",
+        "gdpr-basline",
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("did you mean `gdpr-baseline`?"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("did you mean `gdpr-baseline`?"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]
@@ -92,7 +162,13 @@ fn schema_is_a_json_schema_of_the_model() {
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["$schema"].as_str().unwrap().contains("json-schema.org"));
-    for key in ["controller", "processing", "parties", "flows", "risk_estimate"] {
+    for key in [
+        "controller",
+        "processing",
+        "parties",
+        "flows",
+        "risk_estimate",
+    ] {
         assert!(v["properties"].get(key).is_some(), "schema lacks {key}");
     }
     let access = serde_json::to_string(&v["$defs"]["Access"]).unwrap();
@@ -108,7 +184,15 @@ fn knowledge_check_passes_on_the_bundled_knowledge() {
 
 #[test]
 fn knowledge_check_lists_entries_older_than_the_allowed_age() {
-    let o = tia(&["knowledge", "check", "--today", "2030-01-01", "--max-age-days", "365", "--fail-on-stale"]);
+    let o = tia(&[
+        "knowledge",
+        "check",
+        "--today",
+        "2030-01-01",
+        "--max-age-days",
+        "365",
+        "--fail-on-stale",
+    ]);
     assert_eq!(o.status.code(), Some(3));
     let out = text(&o.stdout);
     assert!(out.contains("stale: law `fisa-702`"), "{out}");
@@ -124,7 +208,10 @@ fn knowledge_check_fails_on_a_dangling_reference() {
     let o = tia(&["--knowledge", dir.to_str().unwrap(), "knowledge", "check"]);
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
-    assert!(err.contains("unknown country code `UX`") && err.contains("laws/us.yaml:"), "{err}");
+    assert!(
+        err.contains("unknown country code `UX`") && err.contains("laws/us.yaml:"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -140,7 +227,10 @@ fn knowledge_check_fails_on_a_rule_without_a_source() {
     let o = tia(&["--knowledge", dir.to_str().unwrap(), "knowledge", "check"]);
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
-    assert!(err.contains("rules/extra.yaml:") && err.contains("entry without a source"), "{err}");
+    assert!(
+        err.contains("rules/extra.yaml:") && err.contains("entry without a source"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -155,9 +245,23 @@ fn knowledge_check_rejects_an_unknown_predicate_and_a_predicate_out_of_scope() {
     .unwrap();
     let o = tia(&["--knowledge", dir.to_str().unwrap(), "knowledge", "check"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("predicate `law` has no meaning in a rule of scope `processing`"), "{}", text(&o.stderr));
-    std::fs::write(&f, std::fs::read_to_string(&f).unwrap().replace("law: [fisa-702]", "lawz: [fisa-702]")).unwrap();
+    assert!(
+        text(&o.stderr).contains("predicate `law` has no meaning in a rule of scope `processing`"),
+        "{}",
+        text(&o.stderr)
+    );
+    std::fs::write(
+        &f,
+        std::fs::read_to_string(&f)
+            .unwrap()
+            .replace("law: [fisa-702]", "lawz: [fisa-702]"),
+    )
+    .unwrap();
     let o = tia(&["--knowledge", dir.to_str().unwrap(), "knowledge", "check"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("unknown variant `lawz`"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("unknown variant `lawz`"),
+        "{}",
+        text(&o.stderr)
+    );
 }

@@ -16,10 +16,20 @@ fn stockholm_m365_is_not_acceptable_under_public_sector_profile() {
     assert!(r.prior_consultation_required);
     let ids = finding_ids(&r);
     assert!(ids.contains(&"STH-1@microsoft-ireland/fisa-702"), "{ids:?}");
-    assert!(ids.contains(&"STH-3@microsoft-ireland/cloud-act"), "{ids:?}");
-    assert!(ids.contains(&"STH-7"), "the memo's mitigations are recognised: {ids:?}");
+    assert!(
+        ids.contains(&"STH-3@microsoft-ireland/cloud-act"),
+        "{ids:?}"
+    );
+    assert!(
+        ids.contains(&"STH-7"),
+        "the memo's mitigations are recognised: {ids:?}"
+    );
     // The exposure is explained through the parent chain.
-    let f = r.findings.iter().find(|f| f.id == "STH-1@microsoft-ireland/fisa-702").unwrap();
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.id == "STH-1@microsoft-ireland/fisa-702")
+        .unwrap();
     assert!(f.path[0].contains("Microsoft Ireland Operations Limited (IE) → ägs till 100 % av Microsoft Corporation (US) → FISA §702"), "{:?}", f.path);
     assert!(!f.citations.is_empty());
 }
@@ -27,17 +37,35 @@ fn stockholm_m365_is_not_acceptable_under_public_sector_profile() {
 #[test]
 fn stockholm_m365_offers_a_lawful_alternative_and_marks_customer_keys_infeasible() {
     let r = assess_file("examples/stockholm-m365.yaml", None, TODAY);
-    let replace = r.options.iter().find(|o| o.id == "replace-with-eu-provider").unwrap();
+    let replace = r
+        .options
+        .iter()
+        .find(|o| o.id == "replace-with-eu-provider")
+        .unwrap();
     assert!(replace.feasible);
     assert_eq!(replace.residual_verdict, Some(Verdict::Acceptable));
-    let keys = r.options.iter().find(|o| o.id == "customer-held-keys").unwrap();
+    let keys = r
+        .options
+        .iter()
+        .find(|o| o.id == "customer-held-keys")
+        .unwrap();
     assert!(!keys.feasible);
     assert_eq!(keys.status, OptionStatus::Infeasible);
-    assert!(keys.reason.as_deref().unwrap().contains("klartext"), "{:?}", keys.reason);
-    assert_eq!(r.recommended_option.as_deref(), Some("replace-with-eu-provider"));
+    assert!(
+        keys.reason.as_deref().unwrap().contains("klartext"),
+        "{:?}",
+        keys.reason
+    );
+    assert_eq!(
+        r.recommended_option.as_deref(),
+        Some("replace-with-eu-provider")
+    );
     // The four Stockholm courses of action are always considered.
     for course in [1, 2, 3, 4] {
-        assert!(r.options.iter().any(|o| o.course == Some(course)), "course {course}");
+        assert!(
+            r.options.iter().any(|o| o.course == Some(course)),
+            "course {course}"
+        );
     }
 }
 
@@ -47,23 +75,37 @@ fn stockholm_m365_under_gdpr_baseline_is_not_acceptable_but_shows_the_dpf() {
     assert_ne!(r.verdict, Verdict::Acceptable);
     let ids = finding_ids(&r);
     assert!(ids.iter().any(|i| i.starts_with("EDPB-UC6@")), "{ids:?}");
-    let dpf = r.transfers.iter().find(|t| t.to == "microsoft-corp").unwrap();
+    let dpf = r
+        .transfers
+        .iter()
+        .find(|t| t.to == "microsoft-corp")
+        .unwrap();
     assert_eq!(dpf.effective, tia::model::TransferTool::Dpf);
     assert!(dpf.basis.as_deref().unwrap().contains("2023/1795"));
-    assert!(ids.contains(&"CH5-DPF@microsoft-ireland->microsoft-corp"), "{ids:?}");
+    assert!(
+        ids.contains(&"CH5-DPF@microsoft-ireland->microsoft-corp"),
+        "{ids:?}"
+    );
 }
 
 #[test]
 fn lasia_2026_is_acceptable() {
     let r = assess_file("examples/lasia-2026.yaml", None, TODAY);
     assert_eq!(r.verdict, Verdict::Acceptable);
-    assert!(r.exposures.iter().all(|e| e.status != ExposureStatus::Effective));
+    assert!(r
+        .exposures
+        .iter()
+        .all(|e| e.status != ExposureStatus::Effective));
     assert_eq!(r.recommended_option.as_deref(), Some("accept-risk"));
 }
 
 #[test]
 fn lasia_2026_is_acceptable_under_gdpr_baseline_as_of_november_2026() {
-    let r = assess_file("examples/lasia-2026.yaml", Some("gdpr-baseline"), "2026-11-01");
+    let r = assess_file(
+        "examples/lasia-2026.yaml",
+        Some("gdpr-baseline"),
+        "2026-11-01",
+    );
     assert_eq!(r.verdict, Verdict::Acceptable);
     assert_eq!(r.as_of, date("2026-11-01"));
 }
@@ -72,9 +114,18 @@ fn lasia_2026_is_acceptable_under_gdpr_baseline_as_of_november_2026() {
 fn lasia_2024_with_microsoft_and_amazon_is_not_acceptable() {
     let r = assess_file("examples/lasia-2024.yaml", None, TODAY);
     assert_eq!(r.verdict, Verdict::NotAcceptable);
-    let exposed: Vec<&str> = r.parties.iter().filter(|p| p.exposed).map(|p| p.id.as_str()).collect();
+    let exposed: Vec<&str> = r
+        .parties
+        .iter()
+        .filter(|p| p.exposed)
+        .map(|p| p.id.as_str())
+        .collect();
     assert_eq!(exposed.len(), 2, "{exposed:?}");
-    let replace = r.options.iter().find(|o| o.id == "replace-with-eu-provider").unwrap();
+    let replace = r
+        .options
+        .iter()
+        .find(|o| o.id == "replace-with-eu-provider")
+        .unwrap();
     assert_eq!(replace.residual_verdict, Some(Verdict::Acceptable));
 }
 
@@ -82,36 +133,67 @@ fn lasia_2024_with_microsoft_and_amazon_is_not_acceptable() {
 fn lessor_is_not_acceptable_through_its_us_parent_although_all_subprocessors_are_in_the_eu() {
     let r = assess_file("examples/lessor.yaml", None, TODAY);
     assert_eq!(r.verdict, Verdict::NotAcceptable);
-    let lessor = r.exposures.iter().find(|e| e.law == "fisa-702" && e.status == ExposureStatus::Effective).unwrap();
-    assert!(lessor.connections.iter().any(|c| c.path.contains("Paychex")), "{:?}", lessor.connections);
+    let lessor = r
+        .exposures
+        .iter()
+        .find(|e| e.law == "fisa-702" && e.status == ExposureStatus::Effective)
+        .unwrap();
+    assert!(
+        lessor
+            .connections
+            .iter()
+            .any(|c| c.path.contains("Paychex")),
+        "{:?}",
+        lessor.connections
+    );
     assert!(r.findings.iter().any(|f| f.rule == "STH-3"));
     // Every sub-processor is in the EU/EEA and none is exposed.
-    for p in r.parties.iter().filter(|p| p.role == tia::model::Role::Subprocessor) {
+    for p in r
+        .parties
+        .iter()
+        .filter(|p| p.role == tia::model::Role::Subprocessor)
+    {
         assert!(!p.exposed, "{} should not be exposed", p.id);
     }
     let criteria: Vec<u8> = r.dpia.criteria.iter().map(|c| c.number).collect();
-    assert!(criteria.contains(&4) && criteria.contains(&7), "sensitive data and employees: {criteria:?}");
+    assert!(
+        criteria.contains(&4) && criteria.contains(&7),
+        "sensitive data and employees: {criteria:?}"
+    );
     assert!(r.dpia.required);
 }
 
 #[test]
 fn lessor_under_gdpr_baseline_has_no_chapter_v_transfer_but_keeps_the_exposure_finding() {
     let r = assess_file("examples/lessor.yaml", Some("gdpr-baseline"), TODAY);
-    assert!(r.transfers.iter().all(|t| t.third_countries.is_empty()), "no third-country transfer");
-    assert!(r.findings.iter().any(|f| f.rule == "ART28-EXPOSURE" && f.effect != tia::knowledge::Effect::Inform));
+    assert!(
+        r.transfers.iter().all(|t| t.third_countries.is_empty()),
+        "no third-country transfer"
+    );
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.rule == "ART28-EXPOSURE" && f.effect != tia::knowledge::Effect::Inform));
     assert_ne!(r.verdict, Verdict::Acceptable);
 }
 
 #[test]
 fn bl_administration_is_acceptable() {
-    assert_eq!(assess_file("examples/bl-administration.yaml", None, TODAY).verdict, Verdict::Acceptable);
+    assert_eq!(
+        assess_file("examples/bl-administration.yaml", None, TODAY).verdict,
+        Verdict::Acceptable
+    );
 }
 
 #[test]
 fn evovia_with_its_all_eu_chain_is_acceptable() {
     let r = assess_file("examples/evovia.yaml", None, TODAY);
     assert_eq!(r.verdict, Verdict::Acceptable);
-    assert!(r.exposures.is_empty(), "{:?}", r.exposures.iter().map(|e| &e.party).collect::<Vec<_>>());
+    assert!(
+        r.exposures.is_empty(),
+        "{:?}",
+        r.exposures.iter().map(|e| &e.party).collect::<Vec<_>>()
+    );
 }
 
 #[test]

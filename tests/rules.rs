@@ -985,7 +985,8 @@ fn ch5_tool_invalid_fires_for_the_dpf_declared_for_an_uncertified_importer() {
 
 #[test]
 fn ch5_scc_tia_fires_for_a_transfer_under_sccs() {
-    let r = fires("CH5-SCC-TIA", ch5_model(US_ACME_DPF, "scc"));
+    // A US importer that is not DPF-certified: no adequacy covers it, so SCCs need a TIA.
+    let r = fires("CH5-SCC-TIA", ch5_model(US_ACME, "scc"));
     assert_eq!(
         finding_ids(&r, "CH5-SCC-TIA"),
         ["CH5-SCC-TIA@controller->acme"]
@@ -994,6 +995,12 @@ fn ch5_scc_tia_fires_for_a_transfer_under_sccs() {
         effect_of(&r, "CH5-SCC-TIA@controller->acme"),
         Effect::Measures
     );
+}
+
+#[test]
+fn ch5_scc_tia_stays_silent_when_the_destination_is_adequate_for_the_importer() {
+    // SCCs declared, but the DPF-certified importer is covered by an adequacy decision.
+    silent("CH5-SCC-TIA", ch5_model(US_ACME_DPF, "scc"));
 }
 
 #[test]

@@ -4,7 +4,9 @@ use common::kb;
 use tia::{load_model, Diagnostic};
 
 fn errors(text: &str) -> Vec<Diagnostic> {
-    load_model(text, "bad.yaml", &kb()).expect_err("the model must be rejected").diagnostics
+    load_model(text, "bad.yaml", &kb())
+        .expect_err("the model must be rejected")
+        .diagnostics
 }
 
 fn one(text: &str) -> Diagnostic {
@@ -66,8 +68,16 @@ fn a_flow_cycle_is_rejected_with_the_flows_named() {
         "{HEAD}parties:\n  - {{ id: a, role: processor, incorporated: SE, locations: [SE] }}\n  - {{ id: b, role: subprocessor, incorporated: SE, locations: [SE] }}\nflows:\n  - {{ from: controller, to: a, access: cleartext }}\n  - {{ from: a, to: b, access: cleartext }}\n  - {{ from: b, to: a, access: cleartext }}\n"
     );
     let d = one(&text);
-    assert!(d.message.starts_with("the flows form a cycle:"), "{}", d.message);
-    assert!(d.message.contains("a → b") && d.message.contains("b → a"), "{}", d.message);
+    assert!(
+        d.message.starts_with("the flows form a cycle:"),
+        "{}",
+        d.message
+    );
+    assert!(
+        d.message.contains("a → b") && d.message.contains("b → a"),
+        "{}",
+        d.message
+    );
     assert_eq!(d.line, 13);
 }
 
@@ -85,14 +95,22 @@ fn a_parent_chain_that_loops_is_rejected() {
         "{HEAD}parties:\n  - id: a\n    role: processor\n    incorporated: SE\n    locations: [SE]\n    parents:\n      - name: Holding A\n        country: SE\n        share: 1\n        parents:\n          - name: Holding A\n            country: SE\n            share: 1\n"
     );
     let d = one(&text);
-    assert!(d.message.starts_with("the parent chain loops"), "{}", d.message);
+    assert!(
+        d.message.starts_with("the parent chain loops"),
+        "{}",
+        d.message
+    );
     assert_eq!(d.line, 17);
 }
 
 #[test]
 fn an_unknown_field_is_a_located_syntax_error() {
     let d = one("controller:\n  name: K\n  country: SE\n  contry: SE\nprocessing:\n  purpose: P\n  data_categories: [identity]\n");
-    assert!(d.message.contains("unknown field `contry`"), "{}", d.message);
+    assert!(
+        d.message.contains("unknown field `contry`"),
+        "{}",
+        d.message
+    );
     assert_eq!(d.line, 4);
 }
 
@@ -100,7 +118,11 @@ fn an_unknown_field_is_a_located_syntax_error() {
 fn a_wrong_access_value_lists_the_allowed_ones() {
     let text = format!("{HEAD}parties:\n  - {{ id: a, role: processor, incorporated: SE, locations: [SE] }}\nflows:\n  - {{ from: controller, to: a, access: plaintext }}\n");
     let d = one(&text);
-    assert!(d.message.contains("unknown variant `plaintext`") && d.message.contains("cleartext"), "{}", d.message);
+    assert!(
+        d.message.contains("unknown variant `plaintext`") && d.message.contains("cleartext"),
+        "{}",
+        d.message
+    );
     assert_eq!(d.line, 10);
 }
 
@@ -116,7 +138,10 @@ fn several_errors_are_all_reported_in_file_order() {
 #[test]
 fn a_json_model_error_is_located_too() {
     let text = "{\n  \"controller\": {\"name\": \"K\", \"country\": \"SE\"},\n  \"processing\": {\"purpose\": \"P\", \"data_categories\": [\"identity\", \"nope\"]}\n}\n";
-    let d = load_model(text, "bad.json", &kb()).unwrap_err().diagnostics.remove(0);
+    let d = load_model(text, "bad.json", &kb())
+        .unwrap_err()
+        .diagnostics
+        .remove(0);
     assert_eq!(d.message, "unknown data category `nope`");
     assert_eq!(d.line, 3);
 }
@@ -125,8 +150,14 @@ fn a_json_model_error_is_located_too() {
 fn an_unknown_vendor_and_an_unknown_measure_are_located() {
     let text = format!("{HEAD}parties:\n  - {{ id: a, role: processor, vendor: microsfot-ireland }}\n  - {{ id: b, role: processor, incorporated: SE, locations: [SE] }}\nflows:\n  - {{ from: controller, to: b, access: cleartext, measures: [tls] }}\n");
     let e = errors(&text);
-    assert!(e[0].message.contains("unknown vendor `microsfot-ireland`"), "{e:?}");
-    assert_eq!(e[0].hint.as_deref(), Some("did you mean `microsoft-ireland`?"));
+    assert!(
+        e[0].message.contains("unknown vendor `microsfot-ireland`"),
+        "{e:?}"
+    );
+    assert_eq!(
+        e[0].hint.as_deref(),
+        Some("did you mean `microsoft-ireland`?")
+    );
     assert!(e[1].message.contains("unknown measure `tls`"), "{e:?}");
 }
 

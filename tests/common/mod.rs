@@ -29,7 +29,8 @@ pub fn assess_file(path: &str, policy: Option<&str>, as_of: &str) -> Report {
 
 pub fn assess_text(text: &str, policy: Option<&str>, as_of: &str) -> Report {
     let kb = kb();
-    let model = load_model(text, "test.yaml", &kb).unwrap_or_else(|e| panic!("model is valid: {e}"));
+    let model =
+        load_model(text, "test.yaml", &kb).unwrap_or_else(|e| panic!("model is valid: {e}"));
     assess(&model, &kb, &opts(policy, as_of)).unwrap()
 }
 
