@@ -417,107 +417,74 @@ fn replace(an: &Analysis, targets: &[usize]) -> Model {
             .filter(|c| kb.in_eea(c, as_of))
             .cloned()
             .collect();
-        let new = match alt {
-            Some(v) => Party {
-                id: old.id.clone(),
-                name: Fact {
-                    value: v.name.clone(),
-                    from: FactSource::Vendor(v.id.clone()),
-                },
-                role: old.role,
-                vendor: Some(v.id.clone()),
-                incorporated: Fact {
-                    value: v.incorporated.clone(),
-                    from: FactSource::Vendor(v.id.clone()),
-                },
-                owners: Fact {
-                    value: Vec::new(),
-                    from: FactSource::Vendor(v.id.clone()),
-                },
-                locations: Fact {
-                    value: v.locations.clone(),
-                    from: FactSource::Vendor(v.id.clone()),
-                },
-                access_locations: Fact {
-                    value: v.access_locations.clone(),
-                    from: FactSource::Vendor(v.id.clone()),
-                },
-                dpf_certified: Fact {
-                    value: false,
-                    from: FactSource::Default,
-                },
-                needs_cleartext: old.needs_cleartext.clone(),
-                service: old.service.clone(),
-                dpa: Default::default(),
-                dpa_from: FactSource::Default,
-                alternatives: Vec::new(),
-                hypothetical: true,
-            },
-            None => Party {
-                id: old.id.clone(),
-                name: Fact {
-                    value: kb.phrase(
-                        "option.replacement_name",
-                        lang,
-                        &[("party", &old.name.value)],
-                    ),
-                    from: FactSource::Default,
-                },
-                role: old.role,
-                vendor: None,
-                incorporated: Fact {
-                    value: eea_locations
-                        .first()
-                        .cloned()
-                        .unwrap_or_else(|| home.clone()),
-                    from: FactSource::Default,
-                },
-                owners: Fact {
-                    value: Vec::new(),
-                    from: FactSource::Default,
-                },
-                locations: Fact {
-                    value: if eea_locations.is_empty() {
-                        vec![home.clone()]
-                    } else {
-                        eea_locations
-                    },
-                    from: FactSource::Default,
-                },
-                access_locations: Fact {
-                    value: Vec::new(),
-                    from: FactSource::Default,
-                },
-                dpf_certified: Fact {
-                    value: false,
-                    from: FactSource::Default,
-                },
-                needs_cleartext: old.needs_cleartext.clone(),
-                service: old.service.clone(),
-                dpa: Default::default(),
-                dpa_from: FactSource::Default,
-                alternatives: Vec::new(),
-                hypothetical: true,
-            },
-        };
-        if let Some(v) = alt {
-            // A catalogue alternative keeps its own owners (it was chosen as EU/EEA-controlled).
-            let mut seen = Vec::new();
-            let owners = v
-                .parents
-                .iter()
-                .filter_map(|o| crate::model::catalogue_owner(kb, &o.vendor, o.share, &mut seen))
-                .collect();
-            m.parties[p] = Party {
-                owners: Fact {
-                    value: owners,
-                    from: FactSource::Vendor(v.id.clone()),
-                },
-                ..new
-            };
-        } else {
-            m.parties[p] = new;
+        fn fact<T>(value: T, from: &FactSource) -> Fact<T> {
+            Fact {
+                value,
+                from: from.clone(),
+            }
         }
+        let (name, vendor, from, incorporated, locations, access_locations, owners) = match alt {
+            Some(v) => {
+                let mut seen = Vec::new();
+                // A catalogue alternative keeps its own owners (it was chosen as EU/EEA-controlled).
+                let owners = v
+                    .parents
+                    .iter()
+                    .filter_map(|o| {
+                        crate::model::catalogue_owner(kb, &o.vendor, o.share, &mut seen)
+                    })
+                    .collect();
+                (
+                    v.name.clone(),
+                    Some(v.id.clone()),
+                    FactSource::Vendor(v.id.clone()),
+                    v.incorporated.clone(),
+                    v.locations.clone(),
+                    v.access_locations.clone(),
+                    owners,
+                )
+            }
+            None => (
+                kb.phrase(
+                    "option.replacement_name",
+                    lang,
+                    &[("party", &old.name.value)],
+                ),
+                None,
+                FactSource::Default,
+                eea_locations
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| home.clone()),
+                if eea_locations.is_empty() {
+                    vec![home.clone()]
+                } else {
+                    eea_locations
+                },
+                Vec::new(),
+                Vec::new(),
+            ),
+        };
+        m.parties[p] = Party {
+            id: old.id.clone(),
+            name: fact(name, &from),
+            role: old.role,
+            vendor,
+            incorporated: fact(incorporated, &from),
+            owners: fact(owners, &from),
+            locations: fact(locations, &from),
+            access_locations: fact(access_locations, &from),
+            dpf_certified: Fact {
+                value: false,
+                from: FactSource::Default,
+            },
+            needs_cleartext: old.needs_cleartext.clone(),
+            service: old.service.clone(),
+            dpa: Default::default(),
+            dpa_from: FactSource::Default,
+            alternatives: Vec::new(),
+            hypothetical: true,
+        };
     }
     // The replaced parties' onward flows leave with them; so do parties no longer reached.
     let replaced: HashSet<usize> = targets.iter().copied().collect();
