@@ -398,10 +398,15 @@ fn replace(an: &Analysis, targets: &[usize]) -> Model {
     let lang = an.model.language;
     let mut m = an.model.clone();
     let as_of = an.as_of;
+    // The replacement sits in the controller's country, or else the first EU/EEA country known.
     let home = if kb.in_eea(&m.controller.country, as_of) {
         m.controller.country.clone()
     } else {
-        "SE".to_string()
+        kb.jurisdictions
+            .iter()
+            .find(|j| kb.in_eea(&j.code, as_of))
+            .map(|j| j.code.clone())
+            .unwrap_or_default()
     };
     for &p in targets {
         let old = &an.model.parties[p];

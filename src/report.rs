@@ -863,25 +863,22 @@ impl Render<'_> {
         let an = self.an;
         let kb = self.kb();
         let max = kb.meta.stale_after_days;
-        let mut used: Vec<(&str, String)> = Vec::new();
-        for e in &an.exposures {
-            used.push(("law", kb.laws.items[e.law].id.clone()));
-        }
-        for p in &an.model.parties {
-            if let Some(v) = &p.vendor {
-                used.push(("vendor", v.clone()));
-            }
-        }
-        used.push(("policy", an.policy.id.clone()));
-        for r in &kb.rules.items {
-            used.push(("rule", r.id.clone()));
-        }
+        // Whether this assessment relied on the entry (the rules, the countries and their
+        // adequacy always take part).
+        let used = |kind: &str, id: &str| match kind {
+            "law" => an.exposures.iter().any(|e| kb.laws.items[e.law].id == id),
+            "vendor" => an
+                .model
+                .parties
+                .iter()
+                .any(|p| p.vendor.as_deref() == Some(id)),
+            "policy" => an.policy.id == id,
+            "rule" | "adequacy" | "jurisdiction" => true,
+            _ => false,
+        };
         let mut out = Vec::new();
         for s in kb.stale(today, max) {
-            if used.iter().any(|(k, id)| *k == s.kind && *id == s.id)
-                || s.kind == "adequacy"
-                || s.kind == "jurisdiction"
-            {
+            if used(&s.kind, &s.id) {
                 out.push(Warning {
                     kind: "stale_knowledge",
                     message: kb.phrase(

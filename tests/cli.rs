@@ -214,17 +214,21 @@ fn knowledge_check_fails_on_a_dangling_reference() {
     );
 }
 
+/// Runs `knowledge check` on a copy of knowledge/ with one extra rule, given by its condition
+/// and citations.
+fn check_with_extra_rule(name: &str, when: &str, citations: &str) -> Output {
+    let dir = temp_dir(name);
+    copy_dir(Path::new("knowledge"), &dir);
+    let rule = format!(
+        "- id: X-1\n  title: {{ sv: t, en: t }}\n  text: {{ sv: t, en: t }}\n  scope: processing\n  severity: info\n  when: {when}\n  effect: {{ default: inform }}\n  citations: {citations}\n  as_of: 2026-11-20\n"
+    );
+    std::fs::write(dir.join("rules/extra.yaml"), rule).unwrap();
+    tia(&["--knowledge", dir.to_str().unwrap(), "knowledge", "check"])
+}
+
 #[test]
 fn knowledge_check_fails_on_a_rule_without_a_source() {
-    let dir = temp_dir("kb-nosource");
-    copy_dir(Path::new("knowledge"), &dir);
-    let f = dir.join("rules/extra.yaml");
-    std::fs::write(
-        &f,
-        "- id: X-1\n  title: { sv: t, en: t }\n  text: { sv: t, en: t }\n  scope: processing\n  severity: info\n  when: { dpia_required: true }\n  effect: { default: inform }\n  citations: []\n  as_of: 2026-11-20\n",
-    )
-    .unwrap();
-    let o = tia(&["--knowledge", dir.to_str().unwrap(), "knowledge", "check"]);
+    let o = check_with_extra_rule("kb-nosource", "{ dpia_required: true }", "[]");
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
     assert!(
@@ -235,29 +239,14 @@ fn knowledge_check_fails_on_a_rule_without_a_source() {
 
 #[test]
 fn knowledge_check_rejects_an_unknown_predicate_and_a_predicate_out_of_scope() {
-    let dir = temp_dir("kb-pred");
-    copy_dir(Path::new("knowledge"), &dir);
-    let f = dir.join("rules/extra.yaml");
-    std::fs::write(
-        &f,
-        "- id: X-1\n  title: { sv: t, en: t }\n  text: { sv: t, en: t }\n  scope: processing\n  severity: info\n  when: { law: [fisa-702] }\n  effect: { default: inform }\n  citations: [{ source: gdpr }]\n  as_of: 2026-11-20\n",
-    )
-    .unwrap();
-    let o = tia(&["--knowledge", dir.to_str().unwrap(), "knowledge", "check"]);
+    let o = check_with_extra_rule("kb-pred", "{ law: [fisa-702] }", "[{ source: gdpr }]");
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o.stderr).contains("predicate `law` has no meaning in a rule of scope `processing`"),
         "{}",
         text(&o.stderr)
     );
-    std::fs::write(
-        &f,
-        std::fs::read_to_string(&f)
-            .unwrap()
-            .replace("law: [fisa-702]", "lawz: [fisa-702]"),
-    )
-    .unwrap();
-    let o = tia(&["--knowledge", dir.to_str().unwrap(), "knowledge", "check"]);
+    let o = check_with_extra_rule("kb-pred2", "{ lawz: [fisa-702] }", "[{ source: gdpr }]");
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o.stderr).contains("unknown variant `lawz`"),

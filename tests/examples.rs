@@ -216,3 +216,33 @@ fn a_json_model_assesses_like_its_yaml_twin() {
     let r = tia::assess(&m, &kb, &opts(None, TODAY)).unwrap();
     assert_eq!(r.verdict, Verdict::NotAcceptable);
 }
+
+#[test]
+fn an_assessment_warns_about_the_stale_knowledge_it_relied_on() {
+    let kb = kb();
+    let text = std::fs::read_to_string("examples/stockholm-m365.yaml").unwrap();
+    let model = tia::load_model(&text, "s.yaml", &kb).unwrap();
+    let mut o = opts(None, TODAY);
+    o.today = Some(date("2030-01-01"));
+    let r = tia::assess(&model, &kb, &o).unwrap();
+    let stale: Vec<&str> = r
+        .warnings
+        .iter()
+        .filter_map(|w| w.stale.as_ref())
+        .map(|s| s.id.as_str())
+        .collect();
+    assert!(
+        stale.contains(&"fisa-702"),
+        "a law the assessment used: {stale:?}"
+    );
+    assert!(
+        stale.contains(&"microsoft-ireland"),
+        "a vendor the model names: {stale:?}"
+    );
+    assert!(
+        !stale.contains(&"ru-374-fz"),
+        "a law that reaches no party is not reported: {stale:?}"
+    );
+    let fresh = assess_file("examples/stockholm-m365.yaml", None, TODAY);
+    assert!(fresh.warnings.iter().all(|w| w.kind != "stale_knowledge"));
+}

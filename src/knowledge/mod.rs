@@ -9,7 +9,7 @@ use crate::locate::SourceMap;
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 mod embedded {
@@ -660,9 +660,6 @@ impl Knowledge {
         out
     }
 }
-
-/// Set of ids for quick membership tests in predicates.
-pub type IdSet = HashSet<String>;
 
 /// Replaces `{name}` placeholders.
 pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {

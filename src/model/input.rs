@@ -1,7 +1,6 @@
 //! The model file as the user writes it (YAML or JSON, one schema). Plain data; `resolve` turns
 //! it into the validated [`crate::model::Model`].
 
-use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -342,6 +341,3 @@ pub struct FactorInput {
     /// Probability from 0 to 1.
     pub probability: f64,
 }
-
-/// Unused date type import guard for schema generation.
-pub type Date = NaiveDate;
