@@ -5,15 +5,19 @@
 //! One path: [`model::load_model`] → [`report::assess`] (graph, exposures, rules, verdict,
 //! options) → JSON or [`summary::render`]. The CLI, the server and the tests all call these.
 
+pub mod compare;
 pub mod diag;
+pub mod diff;
 pub mod engine;
 pub mod knowledge;
 pub mod locate;
+pub mod memo;
 pub mod model;
 pub mod options;
 pub mod report;
 pub mod rules;
 pub mod summary;
+pub mod typst;
 
 pub use diag::{Diagnostic, InputError};
 pub use engine::Verdict;

@@ -32,6 +32,16 @@ struct Global {
 enum Command {
     /// Assess a model file: verdict, findings with reasons, options with residual verdicts.
     Assess(AssessArgs),
+    /// Render the decision memo (PDF via typst, or the Typst source with --typ).
+    Memo(DocArgs),
+    /// Render the GDPR art. 36(3) prior-consultation pack for IMY.
+    Consult(DocArgs),
+    /// Compare two versions of a model (e.g. a sub-processor change): what changed, the old and
+    /// new verdict, and the last day to object.
+    Diff(DiffArgs),
+    /// Compare several models of the same need (e.g. vendors in a procurement) under one
+    /// policy profile: a ranked table and a text per vendor.
+    Compare(CompareArgs),
     /// Print the JSON Schema of the model format.
     Schema,
     /// Work with the knowledge base.
@@ -89,10 +99,105 @@ struct AssessArgs {
     fail_on: Option<FailOn>,
 }
 
+#[derive(Args)]
+struct Judging {
+    /// Policy profile id (default: the model's, else se-public-sector).
+    #[arg(long)]
+    policy: Option<String>,
+    /// Judge the facts as they stood on this date (YYYY-MM-DD; default today).
+    #[arg(long)]
+    as_of: Option<NaiveDate>,
+    /// Language of the document (default: the model's).
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
+}
+
+impl Judging {
+    fn options(&self) -> AssessOptions {
+        AssessOptions {
+            policy: self.policy.clone(),
+            as_of: self.as_of,
+            lang: self.lang.map(LangArg::lang),
+            today: None,
+        }
+    }
+}
+
+#[derive(Args)]
+struct Output {
+    /// Write the PDF here (default: the model file's name with .pdf, in the current folder,
+    /// unless only --typ is given).
+    #[arg(short, long, value_name = "PDF")]
+    output: Option<PathBuf>,
+    /// Write the generated Typst source here.
+    #[arg(long, value_name = "TYP")]
+    typ: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct DocArgs {
+    /// The model file (YAML or JSON).
+    file: PathBuf,
+    #[command(flatten)]
+    judging: Judging,
+    #[command(flatten)]
+    out: Output,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum DocFormat {
+    Pdf,
+    Json,
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    /// The model files, one per alternative.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// pdf (via typst) or json (to -o, else standard output).
+    #[arg(long, value_enum, default_value = "pdf")]
+    format: DocFormat,
+    #[command(flatten)]
+    judging: Judging,
+    #[command(flatten)]
+    out: Output,
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The earlier version of the model.
+    old: PathBuf,
+    /// The new version of the model.
+    new: PathBuf,
+    /// The day the processor gave notice of the change (YYYY-MM-DD).
+    #[arg(long)]
+    notice_date: Option<NaiveDate>,
+    /// Days to object after the notice, overriding the DPA terms in the model.
+    #[arg(long)]
+    objection_days: Option<u32>,
+    /// pdf (via typst) or json (to -o, else standard output).
+    #[arg(long, value_enum, default_value = "pdf")]
+    format: DocFormat,
+    #[command(flatten)]
+    judging: Judging,
+    #[command(flatten)]
+    out: Output,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum LangArg {
     Sv,
     En,
+}
+
+impl LangArg {
+    fn lang(self) -> Lang {
+        match self {
+            LangArg::Sv => Lang::Sv,
+            LangArg::En => Lang::En,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -107,12 +212,103 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
+        Err(Failure::Typst(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(4)
+        }
     }
 }
 
 enum Failure {
     Input(InputError),
     Internal(anyhow::Error),
+    /// typst is missing, failed or timed out: no PDF was written.
+    Typst(tia::typst::TypstError),
+}
+
+impl From<tia::memo::RenderError> for Failure {
+    fn from(e: tia::memo::RenderError) -> Self {
+        Failure::Internal(e.into())
+    }
+}
+
+impl From<tia::typst::TypstError> for Failure {
+    fn from(e: tia::typst::TypstError) -> Self {
+        Failure::Typst(e)
+    }
+}
+
+/// Prints JSON, or writes it whole to `path`.
+fn write_json<T: serde::Serialize>(
+    value: &T,
+    path: Option<&std::path::Path>,
+) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Failure::Internal(e.into()))?;
+    match path {
+        Some(p) => {
+            tia::typst::write_atomically(p, format!("{text}\n").as_bytes()).map_err(|e| {
+                Failure::Internal(anyhow::anyhow!("cannot write {}: {e}", p.display()))
+            })?;
+            eprintln!("wrote {}", p.display());
+        }
+        None => println!("{text}"),
+    }
+    Ok(())
+}
+
+type Render = fn(
+    &tia::memo::Renderer,
+    &tia::Model,
+    &tia::Report,
+    &tia::Knowledge,
+) -> Result<tia::typst::Document, tia::memo::RenderError>;
+
+/// `tia memo` and `tia consult`: assess the model, render the document, write it.
+fn render(global: &Global, a: &DocArgs, document: Render) -> Result<ExitCode, Failure> {
+    let kb = tia::load_knowledge(global.knowledge.as_deref())?;
+    let model = tia::load_model_file(&a.file, &kb)?;
+    let report = tia::assess(&model, &kb, &a.judging.options())?;
+    let doc = document(&tia::memo::Renderer::new()?, &model, &report, &kb)?;
+    write_document(&doc, &a.out, &a.file)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a rendered document: the Typst source when asked for, and the PDF unless only the
+/// source was asked for. typst is located before anything is written, and each file is
+/// written whole or not at all.
+fn write_document(
+    doc: &tia::typst::Document,
+    out: &Output,
+    default_stem: &std::path::Path,
+) -> Result<(), Failure> {
+    let pdf = match (&out.output, &out.typ) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(_)) => None,
+        (None, None) => Some(PathBuf::from(
+            default_stem
+                .file_stem()
+                .map(|s| s.to_os_string())
+                .unwrap_or_else(|| "memo".into()),
+        ))
+        .map(|p| p.with_extension("pdf")),
+    };
+    let bytes = match &pdf {
+        Some(_) => Some(tia::typst::Typst::locate()?.compile(doc)?),
+        None => None,
+    };
+    let write = |path: &std::path::Path, data: &[u8]| {
+        tia::typst::write_atomically(path, data)
+            .map_err(|e| Failure::Internal(anyhow::anyhow!("cannot write {}: {e}", path.display())))
+    };
+    if let Some(typ) = &out.typ {
+        write(typ, doc.source.as_bytes())?;
+        eprintln!("wrote {}", typ.display());
+    }
+    if let (Some(path), Some(bytes)) = (pdf, bytes) {
+        write(&path, &bytes)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 impl From<InputError> for Failure {
@@ -174,6 +370,61 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 if fail_on_stale {
                     return Ok(ExitCode::from(3));
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Memo(a) => render(&cli.global, &a, tia::memo::Renderer::memo),
+        Command::Consult(a) => render(&cli.global, &a, tia::memo::Renderer::consult),
+        Command::Compare(a) => {
+            let kb = tia::load_knowledge(cli.global.knowledge.as_deref())?;
+            let models = a
+                .files
+                .iter()
+                .map(|f| tia::load_model_file(f, &kb))
+                .collect::<Result<Vec<_>, _>>()?;
+            // One profile and one language for all: the options', else the first model's.
+            let mut opts = a.judging.options();
+            opts.policy = opts.policy.or_else(|| models[0].policy.clone());
+            opts.lang = opts.lang.or(Some(models[0].language));
+            opts.as_of = opts
+                .as_of
+                .or_else(|| Some(chrono::Local::now().date_naive()));
+            let reports = models
+                .iter()
+                .map(|m| tia::assess(m, &kb, &opts))
+                .collect::<Result<Vec<_>, _>>()?;
+            let comparison = tia::compare::compare(&kb, &reports)?;
+            if a.format == DocFormat::Json {
+                write_json(&comparison, a.out.output.as_deref())?;
+            } else {
+                let doc = tia::memo::Renderer::new()?.compare(&comparison, &kb)?;
+                let stem = PathBuf::from("comparison");
+                write_document(&doc, &a.out, &stem)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff(a) => {
+            let kb = tia::load_knowledge(cli.global.knowledge.as_deref())?;
+            let opts = a.judging.options();
+            let old_model = tia::load_model_file(&a.old, &kb)?;
+            let new_model = tia::load_model_file(&a.new, &kb)?;
+            let old = tia::assess(&old_model, &kb, &opts)?;
+            let new = tia::assess(&new_model, &kb, &opts)?;
+            let change = tia::diff::diff(
+                &old_model,
+                &old,
+                &new_model,
+                &new,
+                &tia::diff::DiffOptions {
+                    notice_date: a.notice_date,
+                    objection_days: a.objection_days,
+                },
+            );
+            if a.format == DocFormat::Json {
+                write_json(&change, a.out.output.as_deref())?;
+            } else {
+                let doc = tia::memo::Renderer::new()?.diff(&change, new.language, &kb)?;
+                write_document(&doc, &a.out, &a.new)?;
             }
             Ok(ExitCode::SUCCESS)
         }
