@@ -16,6 +16,8 @@ pub mod model;
 pub mod options;
 pub mod report;
 pub mod rules;
+pub mod server;
+pub mod store;
 pub mod summary;
 pub mod typst;
 

@@ -42,6 +42,15 @@ enum Command {
     /// Compare several models of the same need (e.g. vendors in a procurement) under one
     /// policy profile: a ranked table and a text per vendor.
     Compare(CompareArgs),
+    /// Run the assessment register: web UI and JSON API over SQLite (default) or PostgreSQL.
+    Serve(ServeArgs),
+    /// Print an argon2 hash of a password read from standard input (for the credentials file),
+    /// or with --token the SHA-256 of an API token.
+    HashPassword {
+        /// Hash an API token (SHA-256) instead of a password.
+        #[arg(long)]
+        token: bool,
+    },
     /// Print the JSON Schema of the model format.
     Schema,
     /// Work with the knowledge base.
@@ -151,6 +160,34 @@ enum DocFormat {
 }
 
 #[derive(Args)]
+struct ServeArgs {
+    /// Database: a SQLite file (created and migrated on first start) or a postgres:// URL.
+    #[arg(long, env = "TIA_DB", default_value = "sqlite://tia.db")]
+    db: String,
+    /// Address to listen on.
+    #[arg(long, env = "TIA_ADDR", default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
+    /// Credentials file (YAML: users with argon2 hashes, API tokens); see the README.
+    #[arg(long, env = "TIA_AUTH_FILE", value_name = "FILE")]
+    auth: Option<PathBuf>,
+    /// Largest request body in bytes.
+    #[arg(long, env = "TIA_BODY_LIMIT", default_value_t = 1024 * 1024)]
+    body_limit: usize,
+    /// Memo renders at once (default: the number of cores); the rest wait.
+    #[arg(long, env = "TIA_RENDER_SLOTS")]
+    render_slots: Option<usize>,
+    /// Seconds a memo render may take before typst is stopped.
+    #[arg(long, env = "TIA_RENDER_TIMEOUT", default_value_t = 60)]
+    render_timeout: u64,
+    /// Mark the session cookie Secure (when a TLS proxy is in front).
+    #[arg(long, env = "TIA_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Log as JSON lines instead of text (level from TIA_LOG, default info).
+    #[arg(long, env = "TIA_LOG_JSON")]
+    log_json: bool,
+}
+
+#[derive(Args)]
 struct CompareArgs {
     /// The model files, one per alternative.
     #[arg(required = true)]
@@ -235,6 +272,21 @@ impl From<tia::memo::RenderError> for Failure {
 impl From<tia::typst::TypstError> for Failure {
     fn from(e: tia::typst::TypstError) -> Self {
         Failure::Typst(e)
+    }
+}
+
+/// Structured logs on standard error: text, or JSON lines with `--log-json`; the level from
+/// TIA_LOG (e.g. `info`, `tia=debug,tower_http=debug`).
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TIA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
     }
 }
 
@@ -375,6 +427,44 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Memo(a) => render(&cli.global, &a, tia::memo::Renderer::memo),
         Command::Consult(a) => render(&cli.global, &a, tia::memo::Renderer::consult),
+        Command::Serve(a) => {
+            let config = tia::server::Config {
+                db: a.db,
+                addr: a.addr,
+                body_limit: a.body_limit,
+                render_slots: a.render_slots.unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(2, |n| n.get())
+                }),
+                render_timeout: std::time::Duration::from_secs(a.render_timeout),
+                secure_cookies: a.secure_cookies,
+                auth_file: a.auth,
+                json_logs: a.log_json,
+            };
+            init_logging(config.json_logs);
+            let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::Internal(e.into()))?;
+            runtime
+                .block_on(tia::server::serve(config))
+                .map_err(Failure::Internal)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::HashPassword { token } => {
+            let mut secret = String::new();
+            std::io::stdin()
+                .read_line(&mut secret)
+                .map_err(|e| Failure::Internal(e.into()))?;
+            let secret = secret.trim_end_matches(['\n', '\r']);
+            if secret.is_empty() {
+                return Err(Failure::Internal(anyhow::anyhow!(
+                    "give the password (or token) on standard input"
+                )));
+            }
+            if token {
+                println!("{}", tia::server::auth::token_digest(secret));
+            } else {
+                println!("{}", tia::server::auth::hash_password(secret));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Compare(a) => {
             let kb = tia::load_knowledge(cli.global.knowledge.as_deref())?;
             let models = a

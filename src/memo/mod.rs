@@ -224,6 +224,17 @@ impl Renderer {
         })
     }
 
+    /// The SVG figure of a model's flow graph, worded in the report's language (the web UI
+    /// shows it too).
+    pub fn graph_svg(&self, model: &Model, report: &Report, kb: &Knowledge) -> String {
+        flow_graph(model, report, kb, self.t(report.language))
+    }
+
+    /// The documents' wording for a language, for other front ends (the web UI).
+    pub fn wording(&self, lang: Lang) -> &Value {
+        self.t(lang)
+    }
+
     /// The wording for a language.
     fn t(&self, lang: Lang) -> &Value {
         match lang {
@@ -285,7 +296,7 @@ fn typst_str(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
 
 /// `{{ t.x | fill(name=value) }}`: fills `{name}` placeholders of a phrase. The result is
 /// escaped like any other value, so filled-in model text stays text.
-fn fill(v: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+pub fn fill(v: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let template = v
         .as_str()
         .ok_or_else(|| tera::Error::msg("fill: the phrase is not a string"))?;
@@ -308,7 +319,7 @@ fn pct(v: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
 }
 
 /// `{{ x | or(value="–") }}`: the value, or the fallback when it is null or empty.
-fn or(v: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+pub fn or(v: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let empty = match v {
         Value::Null => true,
         Value::String(s) => s.is_empty(),
@@ -335,7 +346,7 @@ fn yesno(v: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
 /// `{{ change.old | value(field=change.field, t=t) }}`: a changed field's value in words —
 /// enum keys through the wording (access, key holder, transfer tool, role), booleans as yes/no,
 /// lists joined, DPA terms through `memo.dpa_terms`, null as `–`.
-fn value(v: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+pub fn value(v: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let t = args.get("t").cloned().unwrap_or(Value::Null);
     let field = args
         .get("field")

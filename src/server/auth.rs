@@ -1,0 +1,255 @@
+//! Who may read and write the register: users who log in to the UI (argon2 password hashes,
+//! session cookie HttpOnly + SameSite=Lax) and API clients with a bearer token (stored as its
+//! SHA-256). Configured by a YAML file (`--auth FILE` / `TIA_AUTH_FILE`) and/or the environment
+//! (`TIA_API_TOKEN`, `TIA_USER` + `TIA_PASSWORD_HASH`).
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The credentials file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthFile {
+    #[serde(default)]
+    pub users: Vec<UserEntry>,
+    #[serde(default)]
+    pub tokens: Vec<TokenEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserEntry {
+    pub name: String,
+    /// An argon2 PHC string, as `tia hash-password` prints it.
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenEntry {
+    pub name: String,
+    /// Hex SHA-256 of the token (`tia hash-password --token` prints it); or `token` in clear.
+    #[serde(default)]
+    pub sha256: Option<String>,
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+/// The users and tokens the server accepts, and its live sessions.
+pub struct Auth {
+    users: HashMap<String, String>,
+    tokens: Vec<(String, [u8; 32])>,
+    sessions: Mutex<HashMap<String, (String, Instant)>>,
+    session_ttl: Duration,
+}
+
+/// Who made a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub name: String,
+}
+
+pub const SESSION_COOKIE: &str = "tia_session";
+
+impl Auth {
+    /// From the credentials file and the environment. At least one user or token must be
+    /// configured, or nobody could use the register.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Auth, String> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read the credentials file {}: {e}", path.display()))?;
+                serde_yaml::from_str::<AuthFile>(&text)
+                    .map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => AuthFile::default(),
+        };
+        if let Ok(token) = std::env::var("TIA_API_TOKEN") {
+            if !token.is_empty() {
+                config.tokens.push(TokenEntry {
+                    name: "api".into(),
+                    sha256: None,
+                    token: Some(token),
+                });
+            }
+        }
+        if let (Ok(name), Ok(hash)) = (std::env::var("TIA_USER"), std::env::var("TIA_PASSWORD_HASH")) {
+            config.users.push(UserEntry {
+                name,
+                password_hash: hash,
+            });
+        }
+        Auth::from_config(&config)
+    }
+
+    pub fn from_config(config: &AuthFile) -> Result<Auth, String> {
+        let mut users = HashMap::new();
+        for u in &config.users {
+            PasswordHash::new(&u.password_hash).map_err(|e| {
+                format!(
+                    "user `{}`: password_hash is not an argon2 PHC string ({e}); create one with `tia hash-password`",
+                    u.name
+                )
+            })?;
+            users.insert(u.name.clone(), u.password_hash.clone());
+        }
+        let mut tokens = Vec::new();
+        for t in &config.tokens {
+            let digest = match (&t.sha256, &t.token) {
+                (Some(hex), _) => parse_hex32(hex)
+                    .ok_or_else(|| format!("token `{}`: sha256 must be 64 hex digits", t.name))?,
+                (None, Some(clear)) if clear.len() >= 16 => sha256(clear.as_bytes()),
+                (None, Some(_)) => {
+                    return Err(format!("token `{}` is shorter than 16 characters", t.name))
+                }
+                (None, None) => return Err(format!("token `{}` has neither sha256 nor token", t.name)),
+            };
+            tokens.push((t.name.clone(), digest));
+        }
+        if users.is_empty() && tokens.is_empty() {
+            return Err("no users or API tokens are configured, so nobody could use the register; give --auth FILE (see the README), or set TIA_API_TOKEN, or TIA_USER and TIA_PASSWORD_HASH (from `tia hash-password`)".into());
+        }
+        Ok(Auth {
+            users,
+            tokens,
+            sessions: Mutex::new(HashMap::new()),
+            session_ttl: Duration::from_secs(8 * 3600),
+        })
+    }
+
+    /// The principal a bearer token belongs to.
+    pub fn token(&self, token: &str) -> Option<Principal> {
+        let digest = sha256(token.as_bytes());
+        self.tokens
+            .iter()
+            .find(|(_, d)| constant_time_eq(d, &digest))
+            .map(|(name, _)| Principal { name: name.clone() })
+    }
+
+    /// Checks a password and opens a session; returns the session id for the cookie.
+    pub fn login(&self, user: &str, password: &str) -> Option<String> {
+        let hash = self.users.get(user)?;
+        let parsed = PasswordHash::new(hash).ok()?;
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .ok()?;
+        let id = random_token();
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        sessions.retain(|_, (_, expires)| *expires > now);
+        sessions.insert(id.clone(), (user.to_string(), now + self.session_ttl));
+        Some(id)
+    }
+
+    pub fn session(&self, id: &str) -> Option<Principal> {
+        let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        match sessions.get(id) {
+            Some((name, expires)) if *expires > Instant::now() => Some(Principal { name: name.clone() }),
+            _ => None,
+        }
+    }
+
+    pub fn logout(&self, id: &str) {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+    }
+}
+
+/// An argon2id PHC string for a password (what `tia hash-password` prints).
+pub fn hash_password(password: &str) -> String {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).expect("the operating system gives random bytes");
+    let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashes any password")
+        .to_string()
+}
+
+/// Hex SHA-256 of an API token, for the credentials file.
+pub fn token_digest(token: &str) -> String {
+    crate::model::sha256_hex(token.as_bytes())
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
+fn parse_hex32(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// 32 random bytes as hex.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system gives random bytes");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A cookie's value from a `Cookie` header.
+pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split(';').find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_and_passwords() {
+        let auth = Auth::from_config(&AuthFile {
+            users: vec![UserEntry {
+                name: "dpo".into(),
+                password_hash: hash_password("correct horse"),
+            }],
+            tokens: vec![TokenEntry {
+                name: "ci".into(),
+                sha256: Some(token_digest("0123456789abcdef0123")),
+                token: None,
+            }],
+        })
+        .unwrap();
+        assert_eq!(auth.token("0123456789abcdef0123").unwrap().name, "ci");
+        assert!(auth.token("0123456789abcdef0124").is_none());
+        assert!(auth.login("dpo", "wrong").is_none());
+        let id = auth.login("dpo", "correct horse").unwrap();
+        assert_eq!(auth.session(&id).unwrap().name, "dpo");
+        auth.logout(&id);
+        assert!(auth.session(&id).is_none());
+    }
+
+    #[test]
+    fn nobody_configured_is_refused() {
+        assert!(Auth::from_config(&AuthFile::default())
+            .err()
+            .unwrap()
+            .contains("no users or API tokens"));
+    }
+
+    #[test]
+    fn cookies_are_found_by_name() {
+        assert_eq!(cookie("a=1; tia_session=xyz; b=2", SESSION_COOKIE), Some("xyz"));
+        assert_eq!(cookie("a=1", SESSION_COOKIE), None);
+    }
+}

@@ -1,0 +1,193 @@
+//! `tia serve`: the assessment register as a web UI (axum + tera, works without JavaScript)
+//! and a JSON API, over the store. Thin: every request parses its input, calls the same library
+//! functions as the CLI ([`crate::assess`], [`crate::memo`], [`crate::diff`], [`crate::compare`]),
+//! and presents the result.
+
+pub mod api;
+pub mod auth;
+pub mod ui;
+
+use crate::knowledge::Knowledge;
+use crate::memo::Renderer;
+use crate::model::{Lang, Model};
+use crate::report::{AssessOptions, Report};
+use crate::store::{Store, Version};
+use crate::typst::{Document, Typst, TypstError};
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// How the server runs; from flags and the environment (see `tia serve --help`).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub db: String,
+    pub addr: SocketAddr,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Memo renders at once; the rest wait.
+    pub render_slots: usize,
+    pub render_timeout: Duration,
+    /// Mark the session cookie `Secure` (behind a TLS-terminating proxy).
+    pub secure_cookies: bool,
+    pub auth_file: Option<std::path::PathBuf>,
+    pub json_logs: bool,
+}
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub kb: Arc<Knowledge>,
+    pub renderer: Arc<Renderer>,
+    pub web: Arc<ui::Web>,
+    pub auth: Arc<auth::Auth>,
+    pub renders: Arc<Semaphore>,
+    /// None when typst is missing: memo downloads then answer 503 and say how to install it.
+    pub typst: Option<Typst>,
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        kb: Knowledge,
+        auth: auth::Auth,
+        typst: Option<Typst>,
+        render_slots: usize,
+        secure_cookies: bool,
+    ) -> Result<AppState, crate::memo::RenderError> {
+        Ok(AppState {
+            store,
+            kb: Arc::new(kb),
+            renderer: Arc::new(Renderer::new()?),
+            web: Arc::new(ui::Web::new()?),
+            auth: Arc::new(auth),
+            renders: Arc::new(Semaphore::new(render_slots.max(1))),
+            typst,
+            secure_cookies,
+        })
+    }
+
+    /// Assesses model text as the CLI does.
+    pub fn assess(
+        &self,
+        text: &str,
+        file: &str,
+        opts: &AssessOptions,
+    ) -> Result<(Model, Report), crate::InputError> {
+        let model = crate::load_model(text, file, &self.kb)?;
+        let report = crate::assess(&model, &self.kb, opts)?;
+        Ok((model, report))
+    }
+
+    /// Re-assesses a saved version with its own date and profile (and the current knowledge
+    /// base), in its own or the asked language.
+    pub fn reassess(
+        &self,
+        v: &Version,
+        lang: Option<Lang>,
+    ) -> Result<(Model, Report), crate::InputError> {
+        let opts = AssessOptions {
+            policy: Some(v.summary.policy.clone()),
+            as_of: v.summary.as_of.parse().ok(),
+            lang,
+            today: None,
+        };
+        self.assess(&v.model_text, &v.summary.file_name, &opts)
+    }
+
+    /// Compiles a document to PDF: waits for a render slot, then runs typst off the async
+    /// threads (its own timeout applies).
+    pub async fn render_pdf(&self, doc: Document) -> Result<Vec<u8>, TypstError> {
+        let typst = self.typst.clone().ok_or_else(|| TypstError::NotFound {
+            looked: "not on the server's PATH and TYPST_BIN is not set".into(),
+        })?;
+        let _permit = self
+            .renders
+            .acquire()
+            .await
+            .expect("the render semaphore is never closed");
+        tokio::task::spawn_blocking(move || typst.compile(&doc))
+            .await
+            .map_err(|e| TypstError::Io(std::io::Error::other(e)))?
+    }
+}
+
+/// The whole application: UI, API, `/health`, with the body limit.
+pub fn router(state: AppState, body_limit: usize) -> Router {
+    Router::new()
+        .merge(ui::routes())
+        .merge(api::routes())
+        .route("/health", axum::routing::get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Runs the server until Ctrl-C or SIGTERM; in-flight requests (and so saves) finish first.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let store = Store::open(&config.db).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the database {}: {e}",
+            crate::store::redact_url(&config.db)
+        )
+    })?;
+    let auth = auth::Auth::load(config.auth_file.as_deref()).map_err(anyhow::Error::msg)?;
+    let kb = Knowledge::embedded()?;
+    let typst = match Typst::locate() {
+        Ok(t) => Some(t.with_timeout(config.render_timeout)),
+        Err(e) => {
+            tracing::warn!(error = %e, "memo downloads are unavailable");
+            None
+        }
+    };
+    let state = AppState::new(
+        store.clone(),
+        kb,
+        auth,
+        typst,
+        config.render_slots,
+        config.secure_cookies,
+    )?;
+    let app = router(state, config.body_limit);
+    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    tracing::info!(
+        addr = %listener.local_addr()?,
+        db = %crate::store::redact_url(&config.db),
+        backend = ?store.backend(),
+        render_slots = config.render_slots,
+        body_limit = config.body_limit,
+        "tia serve listening"
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("shutting down: in-flight requests finished, closing the database");
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received");
+}

@@ -1,0 +1,706 @@
+//! The web UI: server-rendered HTML (tera, `templates/web/`), usable without JavaScript. Words
+//! come from `templates/web/lang/*.yaml` and, for verdicts, roles and the like, from the memo's
+//! wording; tera escapes every value for HTML.
+
+use super::api::{self, ApiError, CompareQuery, DiffQuery, MemoQuery};
+use super::auth::{self, Principal};
+use super::AppState;
+use crate::diag::Diagnostic;
+use crate::model::Lang;
+use crate::report::AssessOptions;
+use crate::store::NewVersion;
+use axum::extract::{FromRequestParts, Multipart, Path, Query, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/web/base.html.tera")),
+    ("login.html", include_str!("../../templates/web/login.html.tera")),
+    ("index.html", include_str!("../../templates/web/index.html.tera")),
+    ("system.html", include_str!("../../templates/web/system.html.tera")),
+    ("diff.html", include_str!("../../templates/web/diff.html.tera")),
+    ("compare.html", include_str!("../../templates/web/compare.html.tera")),
+    ("knowledge.html", include_str!("../../templates/web/knowledge.html.tera")),
+    ("error.html", include_str!("../../templates/web/error.html.tera")),
+    (
+        "model_errors.html",
+        include_str!("../../templates/web/model_errors.html.tera"),
+    ),
+];
+const STRINGS_SV: &str = include_str!("../../templates/web/lang/sv.yaml");
+const STRINGS_EN: &str = include_str!("../../templates/web/lang/en.yaml");
+const LANG_COOKIE: &str = "tia_lang";
+
+/// The UI's templates and wording.
+pub struct Web {
+    tera: tera::Tera,
+    sv: Value,
+    en: Value,
+}
+
+impl Web {
+    pub fn new() -> Result<Web, crate::memo::RenderError> {
+        let mut tera = tera::Tera::default();
+        tera.register_filter("fill", crate::memo::fill);
+        tera.register_filter("or", crate::memo::or);
+        tera.register_filter("value", crate::memo::value);
+        tera.add_raw_templates(TEMPLATES.to_vec())?;
+        let parse = |text: &str| {
+            serde_yaml::from_str(text)
+                .map_err(|e| crate::memo::RenderError::from(tera::Error::msg(format!("templates/web/lang: {e}"))))
+        };
+        Ok(Web {
+            tera,
+            sv: parse(STRINGS_SV)?,
+            en: parse(STRINGS_EN)?,
+        })
+    }
+
+    pub fn wording(&self, lang: Lang) -> &Value {
+        match lang {
+            Lang::Sv => &self.sv,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(index))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/lang/{lang}", get(set_lang))
+        .route("/systems", post(create_system))
+        .route("/systems/{id}", get(system_page))
+        .route("/systems/{id}/versions", post(add_version))
+        .route("/systems/{id}/versions/{number}/memo.pdf", get(memo_pdf))
+        .route("/systems/{id}/diff", get(diff_page))
+        .route("/systems/{id}/diff.pdf", get(diff_pdf))
+        .route("/compare", get(compare_page))
+        .route("/compare.pdf", get(compare_pdf))
+        .route("/knowledge", get(knowledge_page))
+}
+
+/// A logged-in user; anyone else is sent to the login page.
+pub struct UiUser(pub Principal);
+
+impl FromRequestParts<AppState> for UiUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        api::principal(parts, state).map(UiUser).ok_or_else(|| {
+            let next = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            Redirect::to(&format!("/login?next={}", url_encode(next))).into_response()
+        })
+    }
+}
+
+/// The UI language, from the `tia_lang` cookie (Swedish by default).
+fn lang(headers: &HeaderMap) -> Lang {
+    let cookies = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match auth::cookie(cookies, LANG_COOKIE) {
+        Some("en") => Lang::En,
+        _ => Lang::Sv,
+    }
+}
+
+/// Renders a page with the wording, the user and the page's own context.
+fn page(
+    state: &AppState,
+    lang: Lang,
+    user: Option<&Principal>,
+    template: &str,
+    status: StatusCode,
+    mut ctx: tera::Context,
+) -> Response {
+    ctx.insert("w", state.web.wording(lang));
+    ctx.insert("t", state.renderer.wording(lang));
+    ctx.insert("lang", &lang);
+    ctx.insert("user", &user.map(|u| u.name.clone()));
+    ctx.insert("version", env!("CARGO_PKG_VERSION"));
+    ctx.insert("knowledge", &json!({"version": state.kb.meta.version, "as_of": state.kb.meta.as_of}));
+    match state.web.tera.render(template, &ctx) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %crate::memo::RenderError::from(e), template, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+/// An API error as an HTML page.
+fn error_page(state: &AppState, lang: Lang, user: Option<&Principal>, e: ApiError) -> Response {
+    let mut ctx = tera::Context::new();
+    ctx.insert("status", &e.status.as_u16());
+    ctx.insert("code", e.code);
+    ctx.insert("message", &e.message);
+    ctx.insert("diagnostics", &e.diagnostics);
+    page(state, lang, user, "error.html", e.status, ctx)
+}
+
+#[derive(Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
+/// Only local paths, so the login cannot redirect elsewhere.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Next>,
+) -> Response {
+    let mut ctx = tera::Context::new();
+    ctx.insert("next", &safe_next(q.next.as_deref()));
+    ctx.insert("failed", &false);
+    page(&state, lang(&headers), None, "login.html", StatusCode::OK, ctx)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let next = safe_next(f.next.as_deref());
+    // Password hashing is deliberately slow: keep it off the async threads.
+    let auth = state.auth.clone();
+    let (user, password) = (f.username.clone(), f.password);
+    let session = tokio::task::spawn_blocking(move || auth.login(&user, &password))
+        .await
+        .ok()
+        .flatten();
+    match session {
+        Some(id) => {
+            tracing::info!(user = %f.username, "logged in");
+            let secure = if state.secure_cookies { "; Secure" } else { "" };
+            (
+                [(
+                    header::SET_COOKIE,
+                    format!(
+                        "{}={id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=28800{secure}",
+                        auth::SESSION_COOKIE
+                    ),
+                )],
+                Redirect::to(&next),
+            )
+                .into_response()
+        }
+        None => {
+            tracing::warn!(user = %f.username, "login failed");
+            let mut ctx = tera::Context::new();
+            ctx.insert("next", &next);
+            ctx.insert("failed", &true);
+            page(&state, lang(&headers), None, "login.html", StatusCode::UNAUTHORIZED, ctx)
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(id) = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| auth::cookie(c, auth::SESSION_COOKIE))
+    {
+        state.auth.logout(id);
+    }
+    (
+        [(
+            header::SET_COOKIE,
+            format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0", auth::SESSION_COOKIE),
+        )],
+        Redirect::to("/login"),
+    )
+        .into_response()
+}
+
+async fn set_lang(Path(l): Path<String>, Query(q): Query<Next>) -> Response {
+    let l = if l == "en" { "en" } else { "sv" };
+    (
+        [(
+            header::SET_COOKIE,
+            format!("{LANG_COOKIE}={l}; Path=/; SameSite=Lax; Max-Age=31536000"),
+        )],
+        Redirect::to(&safe_next(q.next.as_deref())),
+    )
+        .into_response()
+}
+
+async fn index(State(state): State<AppState>, UiUser(user): UiUser, headers: HeaderMap) -> Response {
+    let lang = lang(&headers);
+    index_with(&state, lang, &user, StatusCode::OK, None).await
+}
+
+/// A model form's state after a failed save: what was sent and what is wrong, by line.
+#[derive(serde::Serialize)]
+struct FormErrors {
+    name: String,
+    note: String,
+    model_text: String,
+    diagnostics: Vec<Diagnostic>,
+    lines: Vec<Value>,
+    message: Option<String>,
+}
+
+impl FormErrors {
+    fn new(name: &str, note: &str, text: &str, diagnostics: Vec<Diagnostic>, message: Option<String>) -> FormErrors {
+        let lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let here: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.line == i + 1).collect();
+                json!({"n": i + 1, "text": l, "error": !here.is_empty(),
+                       "messages": here.iter().map(|d| format!("{}:{}: {}", d.line, d.column, d.message)).collect::<Vec<_>>()})
+            })
+            .collect();
+        FormErrors {
+            name: name.to_string(),
+            note: note.to_string(),
+            model_text: text.to_string(),
+            diagnostics,
+            lines,
+            message,
+        }
+    }
+}
+
+async fn index_with(
+    state: &AppState,
+    lang: Lang,
+    user: &Principal,
+    status: StatusCode,
+    form: Option<FormErrors>,
+) -> Response {
+    let systems = match state.store.systems().await {
+        Ok(s) => s,
+        Err(e) => return error_page(state, lang, Some(user), e.into()),
+    };
+    let mut ctx = tera::Context::new();
+    ctx.insert("systems", &systems);
+    ctx.insert("form", &form);
+    page(state, lang, Some(user), "index.html", status, ctx)
+}
+
+/// The fields of a model form: a name or note, and the model pasted or uploaded.
+struct ModelForm {
+    name: String,
+    note: String,
+    text: String,
+    file_name: String,
+}
+
+async fn read_form(mut multipart: Multipart) -> Result<ModelForm, ApiError> {
+    let mut form = ModelForm {
+        name: String::new(),
+        note: String::new(),
+        text: String::new(),
+        file_name: "model.yaml".into(),
+    };
+    let mut uploaded = String::new();
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let value = field.text().await.map_err(multipart_error)?;
+        match name.as_str() {
+            "name" => form.name = value.trim().to_string(),
+            "note" => form.note = value.trim().to_string(),
+            "model_text" => form.text = value,
+            "model_file" => {
+                if let Some(f) = file_name.filter(|f| !f.is_empty()) {
+                    form.file_name = f;
+                }
+                uploaded = value;
+            }
+            _ => {}
+        }
+    }
+    // An uploaded file wins over the text area.
+    if !uploaded.trim().is_empty() {
+        form.text = uploaded;
+    }
+    Ok(form)
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    let status = e.status();
+    let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "body_too_large"
+    } else {
+        "bad_body"
+    };
+    ApiError::new(status, code, e.body_text())
+}
+
+fn judging_for_ui(lang: Lang) -> AssessOptions {
+    AssessOptions {
+        lang: Some(lang),
+        ..AssessOptions::default()
+    }
+}
+
+async fn create_system(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let lang = lang(&headers);
+    let form = match read_form(multipart).await {
+        Ok(f) => f,
+        Err(e) => return error_page(&state, lang, Some(&user), e),
+    };
+    let (model, report) = match state.assess(&form.text, &form.file_name, &judging_for_ui(lang)) {
+        Ok(x) => x,
+        Err(e) => {
+            let errors = FormErrors::new(&form.name, &form.note, &form.text, e.diagnostics, None);
+            return index_with(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, Some(errors)).await;
+        }
+    };
+    let name = if form.name.is_empty() { model.title.clone() } else { form.name.clone() };
+    let note = (!form.note.is_empty()).then(|| form.note.clone());
+    let saved = match NewVersion::from_report(&form.file_name, &form.text, &report, note, &user.name) {
+        Ok(v) => state.store.create_system(&name, &v).await.map_err(ApiError::from),
+        Err(e) => Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())),
+    };
+    match saved {
+        Ok((system, _)) => {
+            tracing::info!(system = system.id, user = %user.name, "system created");
+            Redirect::to(&format!("/systems/{}", system.id)).into_response()
+        }
+        Err(e) => error_page(&state, lang, Some(&user), e),
+    }
+}
+
+#[derive(Deserialize)]
+struct SystemQuery {
+    v: Option<i64>,
+}
+
+async fn system_page(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<SystemQuery>,
+) -> Response {
+    let lang = lang(&headers);
+    system_with(&state, lang, &user, id, q.v, StatusCode::OK, None).await
+}
+
+async fn system_with(
+    state: &AppState,
+    lang: Lang,
+    user: &Principal,
+    id: i64,
+    number: Option<i64>,
+    status: StatusCode,
+    form: Option<FormErrors>,
+) -> Response {
+    let result = async {
+        let system = state
+            .store
+            .system(id)
+            .await?
+            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "the system does not exist"))?;
+        let number = number.unwrap_or(system.versions);
+        let version = state
+            .store
+            .version(id, number)
+            .await?
+            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "the version does not exist"))?;
+        let history = state.store.versions(id).await?;
+        // The figure needs the model; the rest of the page shows the result as it was saved.
+        let (model, report) = state.reassess(&version, Some(lang))?;
+        let graph = state.renderer.graph_svg(&model, &report, &state.kb);
+        Ok::<_, ApiError>((system, version, history, graph, report))
+    }
+    .await;
+    let (system, version, history, graph, current) = match result {
+        Ok(x) => x,
+        Err(e) => return error_page(state, lang, Some(user), e),
+    };
+    let mut ctx = tera::Context::new();
+    ctx.insert("system", &system);
+    ctx.insert("v", &version.summary);
+    ctx.insert("r", &version.result);
+    ctx.insert("current", &json!({
+        "verdict": current.verdict.key(),
+        "knowledge_version": current.knowledge.version,
+        "differs": current.verdict.key() != version.summary.verdict
+            || current.knowledge.version != version.summary.knowledge_version,
+    }));
+    ctx.insert("history", &history);
+    ctx.insert("graph_svg", &graph);
+    ctx.insert("form", &form);
+    ctx.insert("typst", &state.typst.is_some());
+    page(state, lang, Some(user), "system.html", status, ctx)
+}
+
+async fn add_version(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    let lang = lang(&headers);
+    let form = match read_form(multipart).await {
+        Ok(f) => f,
+        Err(e) => return error_page(&state, lang, Some(&user), e),
+    };
+    let report = match state.assess(&form.text, &form.file_name, &judging_for_ui(lang)) {
+        Ok((_, r)) => r,
+        Err(e) => {
+            let errors = FormErrors::new(&form.name, &form.note, &form.text, e.diagnostics, None);
+            return system_with(&state, lang, &user, id, None, StatusCode::UNPROCESSABLE_ENTITY, Some(errors)).await;
+        }
+    };
+    let note = (!form.note.is_empty()).then(|| form.note.clone());
+    let saved = match NewVersion::from_report(&form.file_name, &form.text, &report, note, &user.name) {
+        Ok(v) => state.store.add_version(id, &v).await.map_err(ApiError::from),
+        Err(e) => Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())),
+    };
+    match saved {
+        Ok(Some(v)) => {
+            tracing::info!(system = id, version = v.number, user = %user.name, "version saved");
+            // What changed is what the user wants to see next.
+            Redirect::to(&format!("/systems/{id}/diff?from={}&to={}", v.number - 1, v.number)).into_response()
+        }
+        Ok(None) => error_page(&state, lang, Some(&user), ApiError::new(StatusCode::NOT_FOUND, "not_found", "the system does not exist")),
+        Err(e) => error_page(&state, lang, Some(&user), e),
+    }
+}
+
+async fn memo_pdf(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+    Path((id, number)): Path<(i64, i64)>,
+    Query(q): Query<MemoQuery>,
+) -> Response {
+    match api::version_pdf(&state, id, number, &q).await {
+        Ok((name, pdf)) => api::pdf_response(&name, pdf),
+        Err(e) => error_page(&state, lang(&headers), Some(&user), e),
+    }
+}
+
+/// A diff form's query: empty fields count as absent.
+#[derive(Deserialize)]
+struct DiffForm {
+    from: Option<String>,
+    to: Option<String>,
+    notice_date: Option<String>,
+    objection_days: Option<String>,
+}
+
+impl DiffForm {
+    fn query(&self, lang: Lang) -> Result<DiffQuery, ApiError> {
+        fn field<T: std::str::FromStr>(v: &Option<String>, name: &str) -> Result<Option<T>, ApiError> {
+            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(s) => s.parse().map(Some).map_err(|_| {
+                    ApiError::new(StatusCode::BAD_REQUEST, "bad_query", format!("{name}: `{s}` is not valid"))
+                }),
+            }
+        }
+        Ok(DiffQuery {
+            from: field(&self.from, "from")?,
+            to: field(&self.to, "to")?,
+            notice_date: field(&self.notice_date, "notice_date")?,
+            objection_days: field(&self.objection_days, "objection_days")?,
+            lang: Some(lang),
+        })
+    }
+}
+
+async fn diff_page(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(f): Query<DiffForm>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let lang = lang(&headers);
+    let result = async {
+        let q = f.query(lang)?;
+        let system = state.store.system(id).await?.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "the system does not exist"))?;
+        let change = api::change_report(&state, id, &q).await?;
+        Ok::<_, ApiError>((system, change))
+    }
+    .await;
+    match result {
+        Ok((system, change)) => {
+            let mut ctx = tera::Context::new();
+            ctx.insert("from", &f.from.as_deref().and_then(|s| s.parse::<i64>().ok()).unwrap_or(system.versions - 1));
+            ctx.insert("to", &f.to.as_deref().and_then(|s| s.parse::<i64>().ok()).unwrap_or(system.versions));
+            ctx.insert("system", &system);
+            ctx.insert("d", &change);
+            ctx.insert("query", &raw.unwrap_or_default());
+            ctx.insert("typst", &state.typst.is_some());
+            page(&state, lang, Some(&user), "diff.html", StatusCode::OK, ctx)
+        }
+        Err(e) => error_page(&state, lang, Some(&user), e),
+    }
+}
+
+async fn diff_pdf(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(f): Query<DiffForm>,
+) -> Response {
+    let lang = lang(&headers);
+    let result = async {
+        let change = api::change_report(&state, id, &f.query(lang)?).await?;
+        let doc = state.renderer.diff(&change, lang, &state.kb).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+        Ok::<_, ApiError>(state.render_pdf(doc).await?)
+    }
+    .await;
+    match result {
+        Ok(pdf) => api::pdf_response(&format!("diff-{id}.pdf"), pdf),
+        Err(e) => error_page(&state, lang, Some(&user), e),
+    }
+}
+
+/// `?systems=1&systems=2` (checkboxes) or `?systems=1,2`.
+fn compare_query(raw: Option<&str>, lang: Lang) -> CompareQuery {
+    let ids: Vec<String> = raw
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .filter(|(k, _)| *k == "systems")
+        .map(|(_, v)| v.replace("%2C", ",").replace("%2c", ","))
+        .collect();
+    CompareQuery {
+        systems: ids.join(","),
+        policy: None,
+        as_of: None,
+        lang: Some(lang),
+    }
+}
+
+async fn compare_page(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let lang = lang(&headers);
+    let q = compare_query(raw.as_deref(), lang);
+    match api::comparison(&state, &q).await {
+        Ok(c) => {
+            let mut ctx = tera::Context::new();
+            ctx.insert("c", &c);
+            ctx.insert("systems", &q.systems);
+            ctx.insert("typst", &state.typst.is_some());
+            page(&state, lang, Some(&user), "compare.html", StatusCode::OK, ctx)
+        }
+        Err(e) => error_page(&state, lang, Some(&user), e),
+    }
+}
+
+async fn compare_pdf(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let lang = lang(&headers);
+    let result = async {
+        let c = api::comparison(&state, &compare_query(raw.as_deref(), lang)).await?;
+        let doc = state.renderer.compare(&c, &state.kb).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+        Ok::<_, ApiError>(state.render_pdf(doc).await?)
+    }
+    .await;
+    match result {
+        Ok(pdf) => api::pdf_response("comparison.pdf", pdf),
+        Err(e) => error_page(&state, lang, Some(&user), e),
+    }
+}
+
+async fn knowledge_page(State(state): State<AppState>, UiUser(user): UiUser, headers: HeaderMap) -> Response {
+    let lang = lang(&headers);
+    let kb = &state.kb;
+    let today = chrono::Local::now().date_naive();
+    let stale = kb.stale(today, kb.meta.stale_after_days);
+    let is_stale = |kind: &str, id: &str| stale.iter().any(|s| s.kind == kind && s.id == id);
+    let source = |id: &str| kb.sources.get(id).map(|s| s.title.clone()).unwrap_or_else(|| id.to_string());
+    let laws: Vec<Value> = kb.laws.iter().map(|l| json!({
+        "id": l.id, "name": l.name.get(lang), "short": l.short, "jurisdiction": l.jurisdiction,
+        "citation": l.citation, "as_of": l.as_of, "source": source(&l.source),
+        "uncertainty": l.uncertainty.as_ref().map(|u| u.get(lang)), "stale": is_stale("law", &l.id),
+    })).collect();
+    let adequacy: Vec<Value> = kb.jurisdictions.iter().flat_map(|j| j.adequacy.iter().map(move |a| (j, a))).map(|(j, a)| json!({
+        "country": j.code, "name": j.name.get(lang), "decision": a.decision, "scope": a.scope,
+        "from": a.period.from, "until": a.period.until, "as_of": a.as_of, "source": source(&a.source),
+        "stale": is_stale("adequacy", &format!("{}:{}", j.code, a.decision)),
+    })).collect();
+    let vendors: Vec<Value> = kb.vendors.iter().map(|v| json!({
+        "id": v.id, "name": v.name, "incorporated": v.incorporated,
+        "parents": v.parents.iter().map(|p| format!("{} ({})", kb.vendors.get(&p.vendor).map_or(p.vendor.as_str(), |x| x.name.as_str()), crate::report::percent(p.share))).collect::<Vec<_>>(),
+        "dpf_certified": v.dpf_certified, "as_of": v.as_of, "source": source(&v.source), "stale": is_stale("vendor", &v.id),
+    })).collect();
+    let mut ctx = tera::Context::new();
+    ctx.insert("laws", &laws);
+    ctx.insert("adequacy", &adequacy);
+    ctx.insert("vendors", &vendors);
+    ctx.insert("stale", &stale);
+    ctx.insert("today", &today);
+    ctx.insert("max_age", &kb.meta.stale_after_days);
+    ctx.insert("kb_origin", &kb.origin);
+    page(&state, lang, Some(&user), "knowledge.html", StatusCode::OK, ctx)
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_never_redirects_off_site() {
+        assert_eq!(safe_next(Some("/systems/1")), "/systems/1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn compare_takes_checkboxes_or_a_list() {
+        assert_eq!(compare_query(Some("systems=1&systems=3"), Lang::Sv).systems, "1,3");
+        assert_eq!(compare_query(Some("systems=1%2C2"), Lang::Sv).systems, "1,2");
+    }
+}

@@ -1,0 +1,495 @@
+//! The assessment register: systems and their immutable, numbered versions, in SQLite (a file,
+//! WAL mode; the default) or PostgreSQL (a `postgres://` URL). One set of migrations per backend
+//! is embedded and run at start-up; the queries are shared through sqlx's Any driver.
+//!
+//! Every saved version keeps the model text, its SHA-256, the knowledge version and date used,
+//! the policy, the full JSON result, who saved it and when. Nothing is updated or deleted: the
+//! schema's triggers refuse it. A system with its first version is created in one transaction.
+
+use serde::Serialize;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL `{0}`: use a SQLite file (sqlite://tia.db or a path) or postgres://user:password@host/db")]
+    Url(String),
+}
+
+/// A system (a service the organisation assesses), with its latest version in brief.
+#[derive(Debug, Clone, Serialize)]
+pub struct System {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub versions: i64,
+    pub latest: Option<VersionSummary>,
+}
+
+/// A version without its model text and result.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionSummary {
+    pub number: i64,
+    pub file_name: String,
+    pub input_sha256: String,
+    pub knowledge_version: String,
+    pub knowledge_as_of: String,
+    pub as_of: String,
+    pub policy: String,
+    pub language: String,
+    pub verdict: String,
+    pub prior_consultation_required: bool,
+    pub note: Option<String>,
+    pub saved_by: String,
+    pub saved_at: String,
+}
+
+/// A saved version, whole.
+#[derive(Debug, Clone, Serialize)]
+pub struct Version {
+    pub system_id: i64,
+    #[serde(flatten)]
+    pub summary: VersionSummary,
+    pub model_text: String,
+    /// The JSON report as it was when saved.
+    pub result: serde_json::Value,
+}
+
+/// What a new version holds; built from a model and its assessment by the caller.
+#[derive(Debug, Clone)]
+pub struct NewVersion {
+    pub file_name: String,
+    pub model_text: String,
+    pub input_sha256: String,
+    pub knowledge_version: String,
+    pub knowledge_as_of: String,
+    pub as_of: String,
+    pub policy: String,
+    pub language: String,
+    pub verdict: String,
+    pub prior_consultation_required: bool,
+    pub result_json: String,
+    pub note: Option<String>,
+    pub saved_by: String,
+}
+
+impl NewVersion {
+    /// The version a model and its report make.
+    pub fn from_report(
+        file_name: &str,
+        model_text: &str,
+        report: &crate::Report,
+        note: Option<String>,
+        saved_by: &str,
+    ) -> Result<NewVersion, serde_json::Error> {
+        Ok(NewVersion {
+            file_name: file_name.to_string(),
+            model_text: model_text.to_string(),
+            input_sha256: report.input_sha256.clone(),
+            knowledge_version: report.knowledge.version.clone(),
+            knowledge_as_of: report.knowledge.as_of.to_string(),
+            as_of: report.as_of.to_string(),
+            policy: report.policy.id.clone(),
+            language: serde_json::to_value(report.language)?
+                .as_str()
+                .unwrap_or("sv")
+                .to_string(),
+            verdict: report.verdict.key().to_string(),
+            prior_consultation_required: report.prior_consultation_required,
+            result_json: serde_json::to_string(report)?,
+            note,
+            saved_by: saved_by.to_string(),
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+const SUMMARY_COLUMNS: &str = "number, file_name, input_sha256, knowledge_version, knowledge_as_of, as_of, policy, language, verdict, prior_consultation, note, saved_by, saved_at";
+
+impl Store {
+    /// Connects (creating a SQLite file when missing) and runs the backend's migrations.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = normalise(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 4,
+                Backend::Postgres => 8,
+            })
+            .connect(&url)
+            .await?;
+        match backend {
+            Backend::Sqlite => {
+                sqlx::query("PRAGMA journal_mode = WAL")
+                    .execute(&pool)
+                    .await?;
+                sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+            }
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
+        }
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// SQLite's journal mode (`wal`), for checks; None on PostgreSQL.
+    pub async fn sqlite_journal_mode(&self) -> Result<Option<String>, StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let row = sqlx::query("PRAGMA journal_mode").fetch_one(&self.pool).await?;
+        Ok(Some(row.try_get::<String, _>(0)?))
+    }
+
+    /// Creates a system with its first version, atomically.
+    pub async fn create_system(
+        &self,
+        name: &str,
+        first: &NewVersion,
+    ) -> Result<(System, VersionSummary), StoreError> {
+        let now = now();
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO systems (name, created_at, created_by) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(name)
+        .bind(&now)
+        .bind(&first.saved_by)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id: i64 = row.try_get(0)?;
+        insert_version(&mut tx, id, 1, first, &now).await?;
+        tx.commit().await?;
+        let system = self.system(id).await?.ok_or(sqlx::Error::RowNotFound)?;
+        let latest = system.latest.clone().ok_or(sqlx::Error::RowNotFound)?;
+        Ok((system, latest))
+    }
+
+    /// Adds the next version of a system; None when the system does not exist.
+    pub async fn add_version(
+        &self,
+        system_id: i64,
+        version: &NewVersion,
+    ) -> Result<Option<VersionSummary>, StoreError> {
+        // Two writers may pick the same number; the unique key refuses one, which tries again.
+        for _ in 0..5 {
+            let mut tx = self.begin().await?;
+            let exists = sqlx::query("SELECT COUNT(*) FROM systems WHERE id = $1")
+                .bind(system_id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get::<i64, _>(0)?;
+            if exists == 0 {
+                return Ok(None);
+            }
+            let next: i64 = sqlx::query(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE system_id = $1",
+            )
+            .bind(system_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+            match insert_version(&mut tx, system_id, next, version, &now()).await {
+                Ok(()) => {
+                    tx.commit().await?;
+                    return self.version_summary(system_id, next).await;
+                }
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Db(sqlx::Error::Protocol(
+            "could not number the new version: too many concurrent saves".into(),
+        )))
+    }
+
+    /// A write transaction. SQLite's takes the write lock at once (`BEGIN IMMEDIATE`), so two
+    /// savers wait for each other instead of failing on the upgrade from reading to writing.
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// Every system, newest first, with its latest version.
+    pub async fn systems(&self) -> Result<Vec<System>, StoreError> {
+        let rows = sqlx::query("SELECT id FROM systems ORDER BY id DESC")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            if let Some(s) = self.system(r.try_get(0)?).await? {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn system(&self, id: i64) -> Result<Option<System>, StoreError> {
+        let Some(row) = sqlx::query(
+            "SELECT id, name, created_at, created_by, (SELECT COUNT(*) FROM versions v WHERE v.system_id = s.id) FROM systems s WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let versions: i64 = row.try_get(4)?;
+        let latest = if versions > 0 {
+            self.version_summary(id, versions).await?
+        } else {
+            None
+        };
+        Ok(Some(System {
+            id: row.try_get(0)?,
+            name: row.try_get(1)?,
+            created_at: row.try_get(2)?,
+            created_by: row.try_get(3)?,
+            versions,
+            latest,
+        }))
+    }
+
+    /// A system's versions, oldest first.
+    pub async fn versions(&self, system_id: i64) -> Result<Vec<VersionSummary>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM versions WHERE system_id = $1 ORDER BY number"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(system_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(summary)
+            .collect::<Result<_, _>>()
+            .map_err(Into::into)
+    }
+
+    pub async fn version_summary(
+        &self,
+        system_id: i64,
+        number: i64,
+    ) -> Result<Option<VersionSummary>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM versions WHERE system_id = $1 AND number = $2"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(system_id)
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(summary)
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    pub async fn version(
+        &self,
+        system_id: i64,
+        number: i64,
+    ) -> Result<Option<Version>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, model_text, result_json FROM versions WHERE system_id = $1 AND number = $2"
+        );
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(system_id)
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let result: String = row.try_get("result_json")?;
+        Ok(Some(Version {
+            system_id,
+            summary: summary(&row)?,
+            model_text: row.try_get("model_text")?,
+            result: serde_json::from_str(&result)
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        }))
+    }
+
+    /// Runs a statement as is; for tests that check the schema refuses changes.
+    #[doc(hidden)]
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
+        Ok(sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    /// Waits for in-flight statements and closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+async fn insert_version(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    system_id: i64,
+    number: i64,
+    v: &NewVersion,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO versions (system_id, number, file_name, model_text, input_sha256, knowledge_version, knowledge_as_of, as_of, policy, language, verdict, prior_consultation, result_json, note, saved_by, saved_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+    )
+    .bind(system_id)
+    .bind(number)
+    .bind(&v.file_name)
+    .bind(&v.model_text)
+    .bind(&v.input_sha256)
+    .bind(&v.knowledge_version)
+    .bind(&v.knowledge_as_of)
+    .bind(&v.as_of)
+    .bind(&v.policy)
+    .bind(&v.language)
+    .bind(&v.verdict)
+    .bind(i64::from(v.prior_consultation_required))
+    .bind(&v.result_json)
+    .bind(&v.note)
+    .bind(&v.saved_by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn summary(row: &AnyRow) -> Result<VersionSummary, sqlx::Error> {
+    Ok(VersionSummary {
+        number: row.try_get("number")?,
+        file_name: row.try_get("file_name")?,
+        input_sha256: row.try_get("input_sha256")?,
+        knowledge_version: row.try_get("knowledge_version")?,
+        knowledge_as_of: row.try_get("knowledge_as_of")?,
+        as_of: row.try_get("as_of")?,
+        policy: row.try_get("policy")?,
+        language: row.try_get("language")?,
+        verdict: row.try_get("verdict")?,
+        prior_consultation_required: row.try_get::<i64, _>("prior_consultation")? != 0,
+        note: row.try_get("note")?,
+        saved_by: row.try_get("saved_by")?,
+        saved_at: row.try_get("saved_at")?,
+    })
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The backend a URL names, and the URL sqlx needs: a bare path is a SQLite file, and a SQLite
+/// file is created when missing.
+fn normalise(url: &str) -> Result<(Backend, String), StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, url.to_string()));
+    }
+    let path = match url.strip_prefix("sqlite://").or(url.strip_prefix("sqlite:")) {
+        Some(p) => p,
+        None if !url.contains("://") => url,
+        None => return Err(StoreError::Url(redact_url(url))),
+    };
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mode = if path.contains("mode=") {
+        String::new()
+    } else {
+        format!("{sep}mode=rwc")
+    };
+    Ok((Backend::Sqlite, format!("sqlite://{path}{mode}")))
+}
+
+/// The URL with any password replaced by `***`, for logs and messages.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, tail) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+            let shown = if userinfo.contains(':') {
+                format!("{user}:***")
+            } else {
+                user.to_string()
+            };
+            let tail = redact_query_password(tail);
+            format!("{scheme}://{shown}@{host}{tail}")
+        }
+        None => format!("{scheme}://{authority}{}", redact_query_password(tail)),
+    }
+}
+
+fn redact_query_password(tail: &str) -> String {
+    let Some((path, query)) = tail.split_once('?') else {
+        return tail.to_string();
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+            _ => kv.to_string(),
+        })
+        .collect();
+    format!("{path}?{}", query.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_never_show_passwords() {
+        assert_eq!(
+            redact_url("postgres://tia:s3cret@db.example:5432/tia"),
+            "postgres://tia:***@db.example:5432/tia"
+        );
+        assert_eq!(
+            redact_url("postgres://tia@localhost/tia?password=x&sslmode=require"),
+            "postgres://tia@localhost/tia?password=***&sslmode=require"
+        );
+        assert_eq!(redact_url("sqlite://tia.db"), "sqlite://tia.db");
+    }
+
+    #[test]
+    fn bare_paths_are_sqlite_files_created_when_missing() {
+        assert_eq!(
+            normalise("tia.db").unwrap(),
+            (Backend::Sqlite, "sqlite://tia.db?mode=rwc".into())
+        );
+        assert_eq!(
+            normalise("sqlite:///var/lib/tia.db").unwrap().1,
+            "sqlite:///var/lib/tia.db?mode=rwc"
+        );
+        assert_eq!(
+            normalise("postgresql://u@h/d").unwrap().0,
+            Backend::Postgres
+        );
+        assert!(normalise("mysql://u:p@h/d").is_err());
+    }
+}
