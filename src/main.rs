@@ -432,16 +432,17 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 db: a.db,
                 addr: a.addr,
                 body_limit: a.body_limit,
-                render_slots: a.render_slots.unwrap_or_else(|| {
-                    std::thread::available_parallelism().map_or(2, |n| n.get())
-                }),
+                render_slots: a
+                    .render_slots
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
                 render_timeout: std::time::Duration::from_secs(a.render_timeout),
                 secure_cookies: a.secure_cookies,
                 auth_file: a.auth,
                 json_logs: a.log_json,
             };
             init_logging(config.json_logs);
-            let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::Internal(e.into()))?;
+            let runtime =
+                tokio::runtime::Runtime::new().map_err(|e| Failure::Internal(e.into()))?;
             runtime
                 .block_on(tia::server::serve(config))
                 .map_err(Failure::Internal)?;

@@ -52,25 +52,38 @@ const SENSITIVE: [CategoryFlag; 4] = [
 
 type Outcome = Result<(Model, Vec<usize>), (OptionStatus, String)>;
 
-/// Tries every option of the knowledge base on the analysed model, spread over the cores.
+/// Models smaller than this are re-assessed on the calling thread: starting threads would cost
+/// more than it saves, and a server already assesses one request per core.
+const PARALLEL_FROM_PARTIES: usize = 64;
+
+/// Tries every option of the knowledge base on the analysed model, spread over the cores for a
+/// large model.
 pub fn evaluate(an: &Analysis) -> (Vec<OptionResult>, Option<String>, String) {
     let kb = an.kb;
     let defs: Vec<&OptionDef> = kb.options.iter().collect();
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, defs.len().max(1));
+    let threads = if an.model.parties.len() < PARALLEL_FROM_PARTIES {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, defs.len().max(1))
+    };
     let chunk = defs.len().div_ceil(threads).max(1);
-    let results: Vec<OptionResult> = std::thread::scope(|s| {
-        let handles: Vec<_> = defs
-            .chunks(chunk)
-            .map(|c| s.spawn(move || c.iter().map(|d| try_option(an, d)).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("option evaluation does not panic"))
-            .collect()
-    });
+    let results: Vec<OptionResult> = if threads == 1 {
+        defs.iter().map(|d| try_option(an, d)).collect()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = defs
+                .chunks(chunk)
+                .map(|c| s.spawn(move || c.iter().map(|d| try_option(an, d)).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("option evaluation does not panic"))
+                .collect()
+        })
+    };
     let (rec, why) = recommend(an, &results);
     (results, rec, why)
 }

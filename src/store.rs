@@ -157,7 +157,9 @@ impl Store {
         if self.backend != Backend::Sqlite {
             return Ok(None);
         }
-        let row = sqlx::query("PRAGMA journal_mode").fetch_one(&self.pool).await?;
+        let row = sqlx::query("PRAGMA journal_mode")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(Some(row.try_get::<String, _>(0)?))
     }
 
@@ -274,9 +276,8 @@ impl Store {
 
     /// A system's versions, oldest first.
     pub async fn versions(&self, system_id: i64) -> Result<Vec<VersionSummary>, StoreError> {
-        let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM versions WHERE system_id = $1 ORDER BY number"
-        );
+        let sql =
+            format!("SELECT {SUMMARY_COLUMNS} FROM versions WHERE system_id = $1 ORDER BY number");
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(system_id)
             .fetch_all(&self.pool)
@@ -292,9 +293,8 @@ impl Store {
         system_id: i64,
         number: i64,
     ) -> Result<Option<VersionSummary>, StoreError> {
-        let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM versions WHERE system_id = $1 AND number = $2"
-        );
+        let sql =
+            format!("SELECT {SUMMARY_COLUMNS} FROM versions WHERE system_id = $1 AND number = $2");
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(system_id)
             .bind(number)
@@ -327,8 +327,7 @@ impl Store {
             system_id,
             summary: summary(&row)?,
             model_text: row.try_get("model_text")?,
-            result: serde_json::from_str(&result)
-                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            result: serde_json::from_str(&result).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
         }))
     }
 
@@ -407,7 +406,10 @@ fn normalise(url: &str) -> Result<(Backend, String), StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok((Backend::Postgres, url.to_string()));
     }
-    let path = match url.strip_prefix("sqlite://").or(url.strip_prefix("sqlite:")) {
+    let path = match url
+        .strip_prefix("sqlite://")
+        .or(url.strip_prefix("sqlite:"))
+    {
         Some(p) => p,
         None if !url.contains("://") => url,
         None => return Err(StoreError::Url(redact_url(url))),

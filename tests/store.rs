@@ -74,7 +74,13 @@ async fn exercise(store: &Store) {
         assert!(store.execute_raw(sql).await.is_err(), "{sql} was allowed");
     }
     assert_eq!(
-        store.version(system.id, 1).await.unwrap().unwrap().summary.verdict,
+        store
+            .version(system.id, 1)
+            .await
+            .unwrap()
+            .unwrap()
+            .summary
+            .verdict,
         "not_acceptable"
     );
 

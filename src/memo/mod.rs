@@ -78,6 +78,7 @@ impl Renderer {
         tera.register_filter("typst_str", typst_str);
         tera.register_filter("fill", fill);
         tera.register_filter("pct", pct);
+        tera.register_filter("num", num);
         tera.register_filter("or", or);
         tera.register_filter("yesno", yesno);
         tera.register_filter("value", value);
@@ -204,7 +205,7 @@ impl Renderer {
             .iter()
             .map(|e| e.title.as_str())
             .collect();
-        ctx.insert("doc_title", &titles.join(" · "));
+        ctx.insert("doc_title", &shared_title(&titles));
         ctx.insert("doc_reference", &Value::Null);
         ctx.insert("doc_date", &comparison.as_of);
         ctx.insert("doc_controller", &Value::Null);
@@ -289,6 +290,30 @@ impl Renderer {
     }
 }
 
+/// What several titles share before their first differing part ("Samarbetsplattform" from
+/// "Samarbetsplattform – anbud A" and "Samarbetsplattform – anbud B"); all of them joined when
+/// they share nothing.
+fn shared_title(titles: &[&str]) -> String {
+    let first = titles.first().copied().unwrap_or_default();
+    let common = titles.iter().skip(1).fold(first.len(), |n, t| {
+        first
+            .char_indices()
+            .zip(t.chars())
+            .find(|((_, a), b)| a != b)
+            .map_or(n.min(t.len()), |((i, _), _)| n.min(i))
+    });
+    let prefix = &first[..common];
+    let cut = [" – ", " - ", ": ", " ("]
+        .iter()
+        .filter_map(|sep| prefix.find(sep))
+        .min();
+    match cut {
+        Some(i) if titles.len() > 1 && i > 0 => prefix[..i].trim().to_string(),
+        _ if titles.len() == 1 => first.to_string(),
+        _ => titles.join(" · "),
+    }
+}
+
 /// `{{ s | typst_str | safe }}`: the value escaped for a Typst string literal.
 fn typst_str(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
     Ok(Value::String(escape::string(&plain(v))))
@@ -316,6 +341,20 @@ fn pct(v: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
         "{} %",
         format!("{:.digits$}", p * 100.0).replace('.', sep)
     )))
+}
+
+/// `{{ x | num(sep=",") }}`: a number without a needless `.0`, with the language's decimal sign.
+fn num(v: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let x = v
+        .as_f64()
+        .ok_or_else(|| tera::Error::msg("num: not a number"))?;
+    let sep = args.get("sep").and_then(Value::as_str).unwrap_or(".");
+    let text = if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}").replace('.', sep)
+    };
+    Ok(Value::String(text))
 }
 
 /// `{{ x | or(value="–") }}`: the value, or the fallback when it is null or empty.
@@ -620,6 +659,16 @@ mod tests {
             Vec::<&String>::new()
         );
         assert!(sv.len() > 100);
+    }
+
+    #[test]
+    fn comparison_title_is_what_the_titles_share() {
+        assert_eq!(
+            shared_title(&["Samarbetsplattform – anbud A", "Samarbetsplattform – anbud B"]),
+            "Samarbetsplattform"
+        );
+        assert_eq!(shared_title(&["HR", "Mail"]), "HR · Mail");
+        assert_eq!(shared_title(&["Only – one"]), "Only – one");
     }
 
     #[test]

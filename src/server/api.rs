@@ -10,7 +10,7 @@ use crate::report::AssessOptions;
 use crate::store::NewVersion;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -48,7 +48,10 @@ pub fn routes() -> Router<AppState> {
             get(list_versions).post(add_version),
         )
         .route("/api/systems/{id}/versions/{number}", get(get_version))
-        .route("/api/systems/{id}/versions/{number}/memo.pdf", get(memo_pdf))
+        .route(
+            "/api/systems/{id}/versions/{number}/memo.pdf",
+            get(memo_pdf),
+        )
         .route("/api/systems/{id}/diff", get(diff))
         .route("/api/compare", get(compare))
         .route(
@@ -91,7 +94,11 @@ impl ApiError {
     }
 
     fn not_found(what: &str) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} does not exist"))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} does not exist"),
+        )
     }
 
     fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -162,6 +169,42 @@ impl From<BytesRejection> for ApiError {
             "bad_body"
         };
         ApiError::new(e.status(), code, e.body_text())
+    }
+}
+
+/// axum's `Path`, answering a bad path (`/api/systems/abc`) in the API's error shape.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(t)) => Ok(Path(t)),
+            Err(e) => Err(ApiError::new(e.status(), "bad_path", e.body_text())),
+        }
+    }
+}
+
+/// axum's `Query`, answering a bad query (`?as_of=tomorrow`) in the API's error shape.
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(t)) => Ok(Query(t)),
+            Err(e) => Err(ApiError::new(e.status(), "bad_query", e.body_text())),
+        }
     }
 }
 
@@ -245,10 +288,7 @@ async fn assess(
     Ok(Json(report).into_response())
 }
 
-async fn list_systems(
-    State(state): State<AppState>,
-    _user: ApiUser,
-) -> Result<Response, ApiError> {
+async fn list_systems(State(state): State<AppState>, _user: ApiUser) -> Result<Response, ApiError> {
     Ok(Json(state.store.systems().await?).into_response())
 }
 
@@ -365,7 +405,10 @@ pub async fn version_pdf(
     let (model, report) = state.reassess(&v, q.lang)?;
     let (doc, stem) = match q.kind.as_deref().unwrap_or("memo") {
         "memo" => (state.renderer.memo(&model, &report, &state.kb), "memo"),
-        "consult" => (state.renderer.consult(&model, &report, &state.kb), "consult"),
+        "consult" => (
+            state.renderer.consult(&model, &report, &state.kb),
+            "consult",
+        ),
         other => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,

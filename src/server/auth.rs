@@ -61,8 +61,9 @@ impl Auth {
     pub fn load(file: Option<&std::path::Path>) -> Result<Auth, String> {
         let mut config = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read the credentials file {}: {e}", path.display()))?;
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    format!("cannot read the credentials file {}: {e}", path.display())
+                })?;
                 serde_yaml::from_str::<AuthFile>(&text)
                     .map_err(|e| format!("{}: {e}", path.display()))?
             }
@@ -77,7 +78,10 @@ impl Auth {
                 });
             }
         }
-        if let (Ok(name), Ok(hash)) = (std::env::var("TIA_USER"), std::env::var("TIA_PASSWORD_HASH")) {
+        if let (Ok(name), Ok(hash)) = (
+            std::env::var("TIA_USER"),
+            std::env::var("TIA_PASSWORD_HASH"),
+        ) {
             config.users.push(UserEntry {
                 name,
                 password_hash: hash,
@@ -106,7 +110,9 @@ impl Auth {
                 (None, Some(_)) => {
                     return Err(format!("token `{}` is shorter than 16 characters", t.name))
                 }
-                (None, None) => return Err(format!("token `{}` has neither sha256 nor token", t.name)),
+                (None, None) => {
+                    return Err(format!("token `{}` has neither sha256 nor token", t.name))
+                }
             };
             tokens.push((t.name.clone(), digest));
         }
@@ -148,7 +154,9 @@ impl Auth {
     pub fn session(&self, id: &str) -> Option<Principal> {
         let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         match sessions.get(id) {
-            Some((name, expires)) if *expires > Instant::now() => Some(Principal { name: name.clone() }),
+            Some((name, expires)) if *expires > Instant::now() => {
+                Some(Principal { name: name.clone() })
+            }
             _ => None,
         }
     }
@@ -249,7 +257,10 @@ mod tests {
 
     #[test]
     fn cookies_are_found_by_name() {
-        assert_eq!(cookie("a=1; tia_session=xyz; b=2", SESSION_COOKIE), Some("xyz"));
+        assert_eq!(
+            cookie("a=1; tia_session=xyz; b=2", SESSION_COOKIE),
+            Some("xyz")
+        );
         assert_eq!(cookie("a=1", SESSION_COOKIE), None);
     }
 }

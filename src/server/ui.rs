@@ -19,14 +19,38 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../../templates/web/base.html.tera")),
-    ("login.html", include_str!("../../templates/web/login.html.tera")),
-    ("index.html", include_str!("../../templates/web/index.html.tera")),
-    ("system.html", include_str!("../../templates/web/system.html.tera")),
-    ("diff.html", include_str!("../../templates/web/diff.html.tera")),
-    ("compare.html", include_str!("../../templates/web/compare.html.tera")),
-    ("knowledge.html", include_str!("../../templates/web/knowledge.html.tera")),
-    ("error.html", include_str!("../../templates/web/error.html.tera")),
+    (
+        "base.html",
+        include_str!("../../templates/web/base.html.tera"),
+    ),
+    (
+        "login.html",
+        include_str!("../../templates/web/login.html.tera"),
+    ),
+    (
+        "index.html",
+        include_str!("../../templates/web/index.html.tera"),
+    ),
+    (
+        "system.html",
+        include_str!("../../templates/web/system.html.tera"),
+    ),
+    (
+        "diff.html",
+        include_str!("../../templates/web/diff.html.tera"),
+    ),
+    (
+        "compare.html",
+        include_str!("../../templates/web/compare.html.tera"),
+    ),
+    (
+        "knowledge.html",
+        include_str!("../../templates/web/knowledge.html.tera"),
+    ),
+    (
+        "error.html",
+        include_str!("../../templates/web/error.html.tera"),
+    ),
     (
         "model_errors.html",
         include_str!("../../templates/web/model_errors.html.tera"),
@@ -51,8 +75,9 @@ impl Web {
         tera.register_filter("value", crate::memo::value);
         tera.add_raw_templates(TEMPLATES.to_vec())?;
         let parse = |text: &str| {
-            serde_yaml::from_str(text)
-                .map_err(|e| crate::memo::RenderError::from(tera::Error::msg(format!("templates/web/lang: {e}"))))
+            serde_yaml::from_str(text).map_err(|e| {
+                crate::memo::RenderError::from(tera::Error::msg(format!("templates/web/lang: {e}")))
+            })
         };
         Ok(Web {
             tera,
@@ -94,11 +119,12 @@ impl FromRequestParts<AppState> for UiUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         api::principal(parts, state).map(UiUser).ok_or_else(|| {
-            let next = parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
+            // Back to the page after logging in; a form's target (POST) cannot be opened with
+            // GET, so after a refused post go to the start page.
+            let next = match parts.method {
+                axum::http::Method::GET => parts.uri.path_and_query().map_or("/", |p| p.as_str()),
+                _ => "/",
+            };
             Redirect::to(&format!("/login?next={}", url_encode(next))).into_response()
         })
     }
@@ -130,7 +156,10 @@ fn page(
     ctx.insert("lang", &lang);
     ctx.insert("user", &user.map(|u| u.name.clone()));
     ctx.insert("version", env!("CARGO_PKG_VERSION"));
-    ctx.insert("knowledge", &json!({"version": state.kb.meta.version, "as_of": state.kb.meta.as_of}));
+    ctx.insert(
+        "knowledge",
+        &json!({"version": state.kb.meta.version, "as_of": state.kb.meta.as_of}),
+    );
     match state.web.tera.render(template, &ctx) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -171,7 +200,14 @@ async fn login_form(
     let mut ctx = tera::Context::new();
     ctx.insert("next", &safe_next(q.next.as_deref()));
     ctx.insert("failed", &false);
-    page(&state, lang(&headers), None, "login.html", StatusCode::OK, ctx)
+    page(
+        &state,
+        lang(&headers),
+        None,
+        "login.html",
+        StatusCode::OK,
+        ctx,
+    )
 }
 
 #[derive(Deserialize)]
@@ -215,7 +251,14 @@ async fn login(
             let mut ctx = tera::Context::new();
             ctx.insert("next", &next);
             ctx.insert("failed", &true);
-            page(&state, lang(&headers), None, "login.html", StatusCode::UNAUTHORIZED, ctx)
+            page(
+                &state,
+                lang(&headers),
+                None,
+                "login.html",
+                StatusCode::UNAUTHORIZED,
+                ctx,
+            )
         }
     }
 }
@@ -231,7 +274,10 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     (
         [(
             header::SET_COOKIE,
-            format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0", auth::SESSION_COOKIE),
+            format!(
+                "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+                auth::SESSION_COOKIE
+            ),
         )],
         Redirect::to("/login"),
     )
@@ -250,7 +296,11 @@ async fn set_lang(Path(l): Path<String>, Query(q): Query<Next>) -> Response {
         .into_response()
 }
 
-async fn index(State(state): State<AppState>, UiUser(user): UiUser, headers: HeaderMap) -> Response {
+async fn index(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+) -> Response {
     let lang = lang(&headers);
     index_with(&state, lang, &user, StatusCode::OK, None).await
 }
@@ -267,7 +317,13 @@ struct FormErrors {
 }
 
 impl FormErrors {
-    fn new(name: &str, note: &str, text: &str, diagnostics: Vec<Diagnostic>, message: Option<String>) -> FormErrors {
+    fn new(
+        name: &str,
+        note: &str,
+        text: &str,
+        diagnostics: Vec<Diagnostic>,
+        message: Option<String>,
+    ) -> FormErrors {
         let lines = text
             .lines()
             .enumerate()
@@ -377,15 +433,35 @@ async fn create_system(
         Ok(x) => x,
         Err(e) => {
             let errors = FormErrors::new(&form.name, &form.note, &form.text, e.diagnostics, None);
-            return index_with(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, Some(errors)).await;
+            return index_with(
+                &state,
+                lang,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(errors),
+            )
+            .await;
         }
     };
-    let name = if form.name.is_empty() { model.title.clone() } else { form.name.clone() };
-    let note = (!form.note.is_empty()).then(|| form.note.clone());
-    let saved = match NewVersion::from_report(&form.file_name, &form.text, &report, note, &user.name) {
-        Ok(v) => state.store.create_system(&name, &v).await.map_err(ApiError::from),
-        Err(e) => Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())),
+    let name = if form.name.is_empty() {
+        model.title.clone()
+    } else {
+        form.name.clone()
     };
+    let note = (!form.note.is_empty()).then(|| form.note.clone());
+    let saved =
+        match NewVersion::from_report(&form.file_name, &form.text, &report, note, &user.name) {
+            Ok(v) => state
+                .store
+                .create_system(&name, &v)
+                .await
+                .map_err(ApiError::from),
+            Err(e) => Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                e.to_string(),
+            )),
+        };
     match saved {
         Ok((system, _)) => {
             tracing::info!(system = system.id, user = %user.name, "system created");
@@ -421,17 +497,21 @@ async fn system_with(
     form: Option<FormErrors>,
 ) -> Response {
     let result = async {
-        let system = state
-            .store
-            .system(id)
-            .await?
-            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "the system does not exist"))?;
+        let system = state.store.system(id).await?.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "the system does not exist",
+            )
+        })?;
         let number = number.unwrap_or(system.versions);
-        let version = state
-            .store
-            .version(id, number)
-            .await?
-            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "the version does not exist"))?;
+        let version = state.store.version(id, number).await?.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "the version does not exist",
+            )
+        })?;
         let history = state.store.versions(id).await?;
         // The figure needs the model; the rest of the page shows the result as it was saved.
         let (model, report) = state.reassess(&version, Some(lang))?;
@@ -447,12 +527,15 @@ async fn system_with(
     ctx.insert("system", &system);
     ctx.insert("v", &version.summary);
     ctx.insert("r", &version.result);
-    ctx.insert("current", &json!({
-        "verdict": current.verdict.key(),
-        "knowledge_version": current.knowledge.version,
-        "differs": current.verdict.key() != version.summary.verdict
-            || current.knowledge.version != version.summary.knowledge_version,
-    }));
+    ctx.insert(
+        "current",
+        &json!({
+            "verdict": current.verdict.key(),
+            "knowledge_version": current.knowledge.version,
+            "differs": current.verdict.key() != version.summary.verdict
+                || current.knowledge.version != version.summary.knowledge_version,
+        }),
+    );
     ctx.insert("history", &history);
     ctx.insert("graph_svg", &graph);
     ctx.insert("form", &form);
@@ -476,21 +559,53 @@ async fn add_version(
         Ok((_, r)) => r,
         Err(e) => {
             let errors = FormErrors::new(&form.name, &form.note, &form.text, e.diagnostics, None);
-            return system_with(&state, lang, &user, id, None, StatusCode::UNPROCESSABLE_ENTITY, Some(errors)).await;
+            return system_with(
+                &state,
+                lang,
+                &user,
+                id,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(errors),
+            )
+            .await;
         }
     };
     let note = (!form.note.is_empty()).then(|| form.note.clone());
-    let saved = match NewVersion::from_report(&form.file_name, &form.text, &report, note, &user.name) {
-        Ok(v) => state.store.add_version(id, &v).await.map_err(ApiError::from),
-        Err(e) => Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())),
-    };
+    let saved =
+        match NewVersion::from_report(&form.file_name, &form.text, &report, note, &user.name) {
+            Ok(v) => state
+                .store
+                .add_version(id, &v)
+                .await
+                .map_err(ApiError::from),
+            Err(e) => Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                e.to_string(),
+            )),
+        };
     match saved {
         Ok(Some(v)) => {
             tracing::info!(system = id, version = v.number, user = %user.name, "version saved");
             // What changed is what the user wants to see next.
-            Redirect::to(&format!("/systems/{id}/diff?from={}&to={}", v.number - 1, v.number)).into_response()
+            Redirect::to(&format!(
+                "/systems/{id}/diff?from={}&to={}",
+                v.number - 1,
+                v.number
+            ))
+            .into_response()
         }
-        Ok(None) => error_page(&state, lang, Some(&user), ApiError::new(StatusCode::NOT_FOUND, "not_found", "the system does not exist")),
+        Ok(None) => error_page(
+            &state,
+            lang,
+            Some(&user),
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "the system does not exist",
+            ),
+        ),
         Err(e) => error_page(&state, lang, Some(&user), e),
     }
 }
@@ -519,11 +634,18 @@ struct DiffForm {
 
 impl DiffForm {
     fn query(&self, lang: Lang) -> Result<DiffQuery, ApiError> {
-        fn field<T: std::str::FromStr>(v: &Option<String>, name: &str) -> Result<Option<T>, ApiError> {
+        fn field<T: std::str::FromStr>(
+            v: &Option<String>,
+            name: &str,
+        ) -> Result<Option<T>, ApiError> {
             match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 None => Ok(None),
                 Some(s) => s.parse().map(Some).map_err(|_| {
-                    ApiError::new(StatusCode::BAD_REQUEST, "bad_query", format!("{name}: `{s}` is not valid"))
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad_query",
+                        format!("{name}: `{s}` is not valid"),
+                    )
                 }),
             }
         }
@@ -548,7 +670,13 @@ async fn diff_page(
     let lang = lang(&headers);
     let result = async {
         let q = f.query(lang)?;
-        let system = state.store.system(id).await?.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "the system does not exist"))?;
+        let system = state.store.system(id).await?.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "the system does not exist",
+            )
+        })?;
         let change = api::change_report(&state, id, &q).await?;
         Ok::<_, ApiError>((system, change))
     }
@@ -556,8 +684,20 @@ async fn diff_page(
     match result {
         Ok((system, change)) => {
             let mut ctx = tera::Context::new();
-            ctx.insert("from", &f.from.as_deref().and_then(|s| s.parse::<i64>().ok()).unwrap_or(system.versions - 1));
-            ctx.insert("to", &f.to.as_deref().and_then(|s| s.parse::<i64>().ok()).unwrap_or(system.versions));
+            ctx.insert(
+                "from",
+                &f.from
+                    .as_deref()
+                    .and_then(|s| s.parse::<i64>().ok())
+                    .unwrap_or(system.versions - 1),
+            );
+            ctx.insert(
+                "to",
+                &f.to
+                    .as_deref()
+                    .and_then(|s| s.parse::<i64>().ok())
+                    .unwrap_or(system.versions),
+            );
             ctx.insert("system", &system);
             ctx.insert("d", &change);
             ctx.insert("query", &raw.unwrap_or_default());
@@ -578,7 +718,9 @@ async fn diff_pdf(
     let lang = lang(&headers);
     let result = async {
         let change = api::change_report(&state, id, &f.query(lang)?).await?;
-        let doc = state.renderer.diff(&change, lang, &state.kb).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+        let doc = state.renderer.diff(&change, lang, &state.kb).map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })?;
         Ok::<_, ApiError>(state.render_pdf(doc).await?)
     }
     .await;
@@ -619,7 +761,14 @@ async fn compare_page(
             ctx.insert("c", &c);
             ctx.insert("systems", &q.systems);
             ctx.insert("typst", &state.typst.is_some());
-            page(&state, lang, Some(&user), "compare.html", StatusCode::OK, ctx)
+            page(
+                &state,
+                lang,
+                Some(&user),
+                "compare.html",
+                StatusCode::OK,
+                ctx,
+            )
         }
         Err(e) => error_page(&state, lang, Some(&user), e),
     }
@@ -634,7 +783,9 @@ async fn compare_pdf(
     let lang = lang(&headers);
     let result = async {
         let c = api::comparison(&state, &compare_query(raw.as_deref(), lang)).await?;
-        let doc = state.renderer.compare(&c, &state.kb).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+        let doc = state.renderer.compare(&c, &state.kb).map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })?;
         Ok::<_, ApiError>(state.render_pdf(doc).await?)
     }
     .await;
@@ -644,13 +795,22 @@ async fn compare_pdf(
     }
 }
 
-async fn knowledge_page(State(state): State<AppState>, UiUser(user): UiUser, headers: HeaderMap) -> Response {
+async fn knowledge_page(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+) -> Response {
     let lang = lang(&headers);
     let kb = &state.kb;
     let today = chrono::Local::now().date_naive();
     let stale = kb.stale(today, kb.meta.stale_after_days);
     let is_stale = |kind: &str, id: &str| stale.iter().any(|s| s.kind == kind && s.id == id);
-    let source = |id: &str| kb.sources.get(id).map(|s| s.title.clone()).unwrap_or_else(|| id.to_string());
+    let source = |id: &str| {
+        kb.sources
+            .get(id)
+            .map(|s| s.title.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
     let laws: Vec<Value> = kb.laws.iter().map(|l| json!({
         "id": l.id, "name": l.name.get(lang), "short": l.short, "jurisdiction": l.jurisdiction,
         "citation": l.citation, "as_of": l.as_of, "source": source(&l.source),
@@ -674,13 +834,22 @@ async fn knowledge_page(State(state): State<AppState>, UiUser(user): UiUser, hea
     ctx.insert("today", &today);
     ctx.insert("max_age", &kb.meta.stale_after_days);
     ctx.insert("kb_origin", &kb.origin);
-    page(&state, lang, Some(&user), "knowledge.html", StatusCode::OK, ctx)
+    page(
+        &state,
+        lang,
+        Some(&user),
+        "knowledge.html",
+        StatusCode::OK,
+        ctx,
+    )
 }
 
 fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -700,7 +869,13 @@ mod tests {
 
     #[test]
     fn compare_takes_checkboxes_or_a_list() {
-        assert_eq!(compare_query(Some("systems=1&systems=3"), Lang::Sv).systems, "1,3");
-        assert_eq!(compare_query(Some("systems=1%2C2"), Lang::Sv).systems, "1,2");
+        assert_eq!(
+            compare_query(Some("systems=1&systems=3"), Lang::Sv).systems,
+            "1,3"
+        );
+        assert_eq!(
+            compare_query(Some("systems=1%2C2"), Lang::Sv).systems,
+            "1,2"
+        );
     }
 }

@@ -1,0 +1,1596 @@
+//! `tia serve` end to end through the router (no socket): every API route and UI page, with a
+//! fresh SQLite register per test, one user and one API token. Memo downloads compile real
+//! PDFs, so `typst` must be installed (as for tests/memo.rs).
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+use tia::server::auth::{hash_password, Auth, AuthFile, TokenEntry, UserEntry};
+use tia::server::{router, AppState};
+use tia::store::Store;
+use tia::typst::Typst;
+use tower::ServiceExt;
+
+const USER: &str = "dpo";
+const PASSWORD: &str = "correct horse battery staple";
+const TOKEN: &str = "test-token-0123456789abcdef";
+const TOKEN_NAME: &str = "ci";
+const LIMIT: usize = 1024 * 1024;
+const SMALL_LIMIT: usize = 64 * 1024;
+const BOUNDARY: &str = "tia-test-boundary-7MA4YWxkTrZu0gW";
+const HOSTILE: &str = "<script>alert(1)</script>";
+
+/// A model whose line 3, column 12 holds an unknown country code.
+const BAD_MODEL: &str = "controller:\n  name: K\n  country: XX\nprocessing:\n  purpose: P\n  data_categories: [identity]\n";
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(format!("examples/{name}"))
+        .unwrap_or_else(|e| panic!("examples/{name}: {e}"))
+}
+
+/// Hashing once is enough for every test.
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| hash_password(PASSWORD))
+}
+
+/// The application over a fresh register; the temporary folder lives as long as it does.
+struct App {
+    router: Router,
+    _dir: tempfile::TempDir,
+}
+
+struct Options {
+    body_limit: usize,
+    typst: bool,
+    secure_cookies: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            body_limit: LIMIT,
+            typst: true,
+            secure_cookies: false,
+        }
+    }
+}
+
+async fn app() -> App {
+    app_with(Options::default()).await
+}
+
+async fn app_with(o: Options) -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("tia.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let auth = Auth::from_config(&AuthFile {
+        users: vec![UserEntry {
+            name: USER.into(),
+            password_hash: password_hash().to_string(),
+        }],
+        tokens: vec![TokenEntry {
+            name: TOKEN_NAME.into(),
+            sha256: None,
+            token: Some(TOKEN.into()),
+        }],
+    })
+    .unwrap();
+    let typst = o
+        .typst
+        .then(|| Typst::locate().unwrap_or_else(|e| panic!("these tests compile real PDFs: {e}")));
+    let kb = tia::Knowledge::embedded().unwrap();
+    let state = AppState::new(store, kb, auth, typst, 2, o.secure_cookies).unwrap();
+    App {
+        router: router(state, o.body_limit),
+        _dir: dir,
+    }
+}
+
+/// A response, read whole.
+struct Resp {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("a UTF-8 body")
+    }
+
+    /// The page's text with tera's HTML escapes undone, to look for wording.
+    fn page(&self) -> String {
+        unescape(&self.text())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    fn header(&self, name: header::HeaderName) -> &str {
+        self.headers
+            .get(&name)
+            .unwrap_or_else(|| panic!("no {name} header; status {}", self.status))
+            .to_str()
+            .unwrap()
+    }
+
+    fn location(&self) -> &str {
+        self.header(header::LOCATION)
+    }
+
+    /// `name=value` of the Set-Cookie header.
+    fn cookie(&self) -> String {
+        self.header(header::SET_COOKIE)
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string()
+    }
+
+    #[track_caller]
+    fn expect(&self, status: StatusCode) -> &Resp {
+        assert_eq!(
+            self.status,
+            status,
+            "unexpected status; body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        self
+    }
+
+    /// The API's one error shape.
+    #[track_caller]
+    fn api_error(&self, status: StatusCode, code: &str) -> Value {
+        self.expect(status);
+        assert!(
+            self.header(header::CONTENT_TYPE)
+                .starts_with("application/json"),
+            "an API error is JSON"
+        );
+        let e = self.json();
+        assert_eq!(e["error"]["status"], status.as_u16(), "{e}");
+        assert_eq!(e["error"]["code"], code, "{e}");
+        assert!(
+            e["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{e}"
+        );
+        e
+    }
+
+    #[track_caller]
+    fn pdf(&self) -> &Resp {
+        self.expect(StatusCode::OK);
+        assert_eq!(self.header(header::CONTENT_TYPE), "application/pdf");
+        assert!(self.body.starts_with(b"%PDF-"), "not a PDF");
+        self
+    }
+}
+
+fn unescape(html: &str) -> String {
+    html.replace("&#x2F;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Who sends a request.
+#[derive(Clone, Copy)]
+enum As<'a> {
+    Nobody,
+    Token(&'a str),
+    Cookie(&'a str),
+}
+
+impl App {
+    async fn send(&self, req: Request<Body>) -> Resp {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        who: As<'_>,
+        content_type: Option<&str>,
+        body: impl Into<Body>,
+    ) -> Resp {
+        let mut req = Request::builder().method(method).uri(uri);
+        match who {
+            As::Nobody => {}
+            As::Token(t) => req = req.header(header::AUTHORIZATION, format!("Bearer {t}")),
+            As::Cookie(c) => req = req.header(header::COOKIE, c),
+        }
+        if let Some(ct) = content_type {
+            req = req.header(header::CONTENT_TYPE, ct);
+        }
+        self.send(req.body(body.into()).unwrap()).await
+    }
+
+    async fn get(&self, uri: &str, who: As<'_>) -> Resp {
+        self.call(Method::GET, uri, who, None, Body::empty()).await
+    }
+
+    /// A model posted to the API as YAML.
+    async fn post_model(&self, uri: &str, who: As<'_>, model: &str) -> Resp {
+        self.call(
+            Method::POST,
+            uri,
+            who,
+            Some("application/yaml"),
+            model.to_string(),
+        )
+        .await
+    }
+
+    async fn login_as(&self, user: &str, password: &str, next: &str) -> Resp {
+        let form = format!(
+            "username={}&password={}&next={}",
+            form_encode(user),
+            form_encode(password),
+            form_encode(next)
+        );
+        self.call(
+            Method::POST,
+            "/login",
+            As::Nobody,
+            Some("application/x-www-form-urlencoded"),
+            form,
+        )
+        .await
+    }
+
+    /// Logs in and returns the session cookie (`tia_session=…`).
+    async fn login(&self) -> String {
+        let r = self.login_as(USER, PASSWORD, "/").await;
+        r.expect(StatusCode::SEE_OTHER);
+        r.cookie()
+    }
+
+    /// A model form posted to the UI as multipart/form-data.
+    async fn post_form(&self, uri: &str, cookie: &str, fields: &[Field<'_>]) -> Resp {
+        self.call(
+            Method::POST,
+            uri,
+            As::Cookie(cookie),
+            Some(&format!("multipart/form-data; boundary={BOUNDARY}")),
+            multipart(fields),
+        )
+        .await
+    }
+
+    /// Creates a system through the API; returns its id.
+    async fn create(&self, file: &str) -> i64 {
+        let r = self
+            .post_model(
+                "/api/systems?as_of=2026-11-01",
+                As::Token(TOKEN),
+                &example(file),
+            )
+            .await;
+        r.expect(StatusCode::CREATED);
+        r.json()["system"]["id"].as_i64().unwrap()
+    }
+}
+
+fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// One part of a multipart form: a text field, or a file with its name.
+struct Field<'a> {
+    name: &'a str,
+    file_name: Option<&'a str>,
+    value: &'a str,
+}
+
+fn text_field<'a>(name: &'a str, value: &'a str) -> Field<'a> {
+    Field {
+        name,
+        file_name: None,
+        value,
+    }
+}
+
+fn file_field<'a>(file_name: &'a str, value: &'a str) -> Field<'a> {
+    Field {
+        name: "model_file",
+        file_name: Some(file_name),
+        value,
+    }
+}
+
+/// A multipart/form-data body built by hand, as a browser sends it.
+fn multipart(fields: &[Field<'_>]) -> Vec<u8> {
+    let mut body = String::new();
+    for f in fields {
+        body.push_str(&format!("--{BOUNDARY}\r\n"));
+        match f.file_name {
+            Some(file) => body.push_str(&format!(
+                "Content-Disposition: form-data; name=\"{}\"; filename=\"{file}\"\r\nContent-Type: application/x-yaml\r\n\r\n",
+                f.name
+            )),
+            None => body.push_str(&format!(
+                "Content-Disposition: form-data; name=\"{}\"\r\n\r\n",
+                f.name
+            )),
+        }
+        body.push_str(f.value);
+        body.push_str("\r\n");
+    }
+    body.push_str(&format!("--{BOUNDARY}--\r\n"));
+    body.into_bytes()
+}
+
+/// A route's path with ids filled in.
+fn concrete(path: &str, id: i64, number: i64) -> String {
+    path.replace("{id}", &id.to_string())
+        .replace("{number}", &number.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open routes and the OpenAPI description
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn health_and_openapi_need_no_credentials() {
+    let app = app().await;
+    let r = app.get("/health", As::Nobody).await;
+    r.expect(StatusCode::OK);
+    assert_eq!(r.text(), "ok");
+
+    let r = app.get("/api/openapi.json", As::Nobody).await;
+    r.expect(StatusCode::OK);
+    assert_eq!(r.header(header::CONTENT_TYPE), "application/json");
+    let doc = r.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(r.text(), tia::server::api::OPENAPI);
+    // Both credentials it names are described.
+    for scheme in ["bearer", "session"] {
+        assert!(
+            doc["components"]["securitySchemes"][scheme].is_object(),
+            "{scheme} is not described"
+        );
+    }
+}
+
+#[tokio::test]
+async fn openapi_describes_exactly_the_routes_and_each_answers() {
+    let doc: Value = serde_json::from_str(tia::server::api::OPENAPI).unwrap();
+    let described: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| ["get", "post", "put", "patch", "delete"].contains(&k.as_str()))
+                .map(move |m| (m.clone(), path.clone()))
+        })
+        .collect();
+    let routed: BTreeSet<(String, String)> = tia::server::api::ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(described, routed);
+
+    // Every route is routed with its method: with a token and real ids, each succeeds.
+    let app = app().await;
+    let id = app.create("lasia-2024.yaml").await;
+    let other = app.create("stockholm-m365.yaml").await;
+    let r = app
+        .post_model(
+            &format!("/api/systems/{id}/versions?as_of=2026-11-01"),
+            As::Token(TOKEN),
+            &example("lasia-2026.yaml"),
+        )
+        .await;
+    r.expect(StatusCode::CREATED);
+    for (method, path) in tia::server::api::ROUTES {
+        let mut uri = concrete(path, id, 1);
+        if *path == "/api/compare" {
+            uri.push_str(&format!("?systems={id},{other}"));
+        }
+        let r = match *method {
+            "get" => app.get(&uri, As::Token(TOKEN)).await,
+            "post" => {
+                app.post_model(&uri, As::Token(TOKEN), &example("lasia-2026.yaml"))
+                    .await
+            }
+            m => panic!("no test for method {m}"),
+        };
+        let expected = match (*method, *path) {
+            ("post", "/api/assess") => StatusCode::OK,
+            ("post", _) => StatusCode::CREATED,
+            _ => StatusCode::OK,
+        };
+        assert_eq!(
+            r.status,
+            expected,
+            "{method} {uri}: {}",
+            String::from_utf8_lossy(&r.body[..r.body.len().min(500)])
+        );
+    }
+
+    // Nothing is ever changed or deleted: no such methods are routed.
+    for (method, uri) in [
+        (Method::DELETE, format!("/api/systems/{id}")),
+        (Method::PUT, format!("/api/systems/{id}/versions/1")),
+    ] {
+        let r = app
+            .call(method.clone(), &uri, As::Token(TOKEN), None, Body::empty())
+            .await;
+        assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
+    }
+}
+
+#[test]
+fn openapi_documents_the_answers_of_each_operation() {
+    let doc: Value = serde_json::from_str(tia::server::api::OPENAPI).unwrap();
+    for (method, path) in tia::server::api::ROUTES {
+        let op = &doc["paths"][path][method];
+        let responses = op["responses"].as_object().unwrap();
+        let has = |s: &str| responses.contains_key(s);
+        if *path == "/api/openapi.json" {
+            assert_eq!(
+                op["security"],
+                serde_json::json!([]),
+                "the description is open"
+            );
+            continue;
+        }
+        assert!(
+            op.get("security").is_none(),
+            "{method} {path} needs credentials"
+        );
+        assert!(has("401") && has("500"), "{method} {path}");
+        let success = if *method == "post" && *path != "/api/assess" {
+            "201"
+        } else {
+            "200"
+        };
+        assert!(has(success), "{method} {path} answers {success}");
+        let takes_input = op["requestBody"].is_object()
+            || op["parameters"].as_array().is_some_and(|p| !p.is_empty());
+        assert_eq!(has("400"), takes_input, "{method} {path}: 400");
+        assert_eq!(
+            has("404"),
+            path.contains("{id}") || *path == "/api/compare",
+            "{method} {path}: 404"
+        );
+        if op["requestBody"].is_object() {
+            assert!(has("413") && has("422"), "{method} {path}");
+        }
+        // Every path parameter is declared.
+        for name in ["id", "number"] {
+            let declared = op["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["name"] == name && p["in"] == "path"));
+            assert_eq!(
+                declared,
+                path.contains(&format!("{{{name}}}")),
+                "{method} {path}: {name}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn malformed_paths_and_queries_answer_in_the_error_shape() {
+    let app = app().await;
+    let id = app.create("lasia-2024.yaml").await;
+    for (uri, code) in [
+        ("/api/systems/abc".to_string(), "bad_path"),
+        ("/api/systems/99999999999999999999".into(), "bad_path"),
+        (format!("/api/systems/{id}/versions/x"), "bad_path"),
+        ("/api/compare".into(), "bad_query"),
+        (
+            format!("/api/compare?systems={id}&as_of=yesterday"),
+            "bad_query",
+        ),
+        (
+            format!("/api/systems/{id}/diff?notice_date=tomorrow"),
+            "bad_query",
+        ),
+        (
+            format!("/api/systems/{id}/diff?objection_days=-1"),
+            "bad_query",
+        ),
+        (
+            format!("/api/systems/{id}/versions/1/memo.pdf?lang=xx"),
+            "bad_query",
+        ),
+    ] {
+        app.get(&uri, As::Token(TOKEN))
+            .await
+            .api_error(StatusCode::BAD_REQUEST, code);
+    }
+    let r = app
+        .post_model(
+            "/api/assess?as_of=bogus",
+            As::Token(TOKEN),
+            &example("lasia-2026.yaml"),
+        )
+        .await;
+    let e = r.api_error(StatusCode::BAD_REQUEST, "bad_query");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("as_of"),
+        "{e}"
+    );
+    let r = app
+        .post_model(
+            "/api/systems/abc/versions",
+            As::Token(TOKEN),
+            &example("lasia-2026.yaml"),
+        )
+        .await;
+    r.api_error(StatusCode::BAD_REQUEST, "bad_path");
+    // Credentials are still checked first.
+    app.get("/api/systems/abc", As::Nobody)
+        .await
+        .api_error(StatusCode::UNAUTHORIZED, "unauthorized");
+    // The version was not saved.
+    let r = app
+        .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
+        .await;
+    assert_eq!(r.json()["versions"], 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credentials
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn every_api_route_refuses_missing_or_wrong_credentials() {
+    let app = app().await;
+    let model = example("lasia-2026.yaml");
+    let wrong = "tia_session=0000000000000000000000000000000000000000000000000000000000000000";
+    for (method, path) in tia::server::api::ROUTES {
+        if *path == "/api/openapi.json" {
+            continue;
+        }
+        // Ids that do not exist: credentials are checked before anything else.
+        let uri = concrete(path, 1, 1);
+        for who in [
+            As::Nobody,
+            As::Token("wrong-token-0123456789abcdef"),
+            As::Token(""),
+            As::Cookie(wrong),
+        ] {
+            let r = match *method {
+                "get" => app.get(&uri, who).await,
+                _ => app.post_model(&uri, who, &model).await,
+            };
+            let e = r.api_error(StatusCode::UNAUTHORIZED, "unauthorized");
+            assert!(e["error"]["message"].as_str().unwrap().contains("bearer"));
+            assert_eq!(
+                r.header(header::WWW_AUTHENTICATE),
+                "Bearer realm=\"tia\"",
+                "{method} {uri}"
+            );
+        }
+    }
+    // A scheme other than Bearer is not a token.
+    let req = Request::get("/api/systems")
+        .header(header::AUTHORIZATION, format!("Basic {TOKEN}"))
+        .body(Body::empty())
+        .unwrap();
+    app.send(req)
+        .await
+        .api_error(StatusCode::UNAUTHORIZED, "unauthorized");
+    // Nothing was saved by the refused posts.
+    let r = app.get("/api/systems", As::Token(TOKEN)).await;
+    r.expect(StatusCode::OK);
+    assert_eq!(r.json(), serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn ui_pages_without_a_session_redirect_to_the_login() {
+    let app = app().await;
+    let gets = [
+        "/",
+        "/systems/1",
+        "/systems/1?v=1",
+        "/systems/1/versions/1/memo.pdf",
+        "/systems/1/diff",
+        "/systems/1/diff?from=1&to=2",
+        "/systems/1/diff.pdf",
+        "/compare?systems=1&systems=2",
+        "/compare.pdf?systems=1",
+        "/knowledge",
+    ];
+    for uri in gets {
+        for who in [As::Nobody, As::Cookie("tia_session=stale")] {
+            let r = app.get(uri, who).await;
+            r.expect(StatusCode::SEE_OTHER);
+            let encoded = uri
+                .replace('?', "%3F")
+                .replace('=', "%3D")
+                .replace('&', "%26");
+            assert_eq!(r.location(), format!("/login?next={encoded}"), "{uri}");
+        }
+    }
+    for uri in ["/systems", "/systems/1/versions", "/logout"] {
+        if uri == "/logout" {
+            // Logging out needs no session.
+            let r = app
+                .call(Method::POST, uri, As::Nobody, None, Body::empty())
+                .await;
+            r.expect(StatusCode::SEE_OTHER);
+            assert_eq!(r.location(), "/login");
+            continue;
+        }
+        let r = app
+            .post_form(
+                uri,
+                "tia_session=stale",
+                &[file_field("lasia-2024.yaml", &example("lasia-2024.yaml"))],
+            )
+            .await;
+        r.expect(StatusCode::SEE_OTHER);
+        // A form's target cannot be opened with GET after logging in: back to the start.
+        assert_eq!(r.location(), "/login?next=/", "{uri}");
+    }
+    // The token is for the API; still nothing was saved.
+    let r = app.get("/api/systems", As::Token(TOKEN)).await;
+    assert_eq!(r.json(), serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn login_sets_a_safe_cookie_and_honours_only_local_next() {
+    let app = app().await;
+    let r = app.get("/login?next=/knowledge", As::Nobody).await;
+    r.expect(StatusCode::OK);
+    let page = r.page();
+    assert!(
+        page.contains("<form method=\"post\" action=\"/login\">"),
+        "{page}"
+    );
+    assert!(page.contains("name=\"username\""));
+    assert!(page.contains("name=\"password\""));
+    assert!(page.contains("<input type=\"hidden\" name=\"next\" value=\"/knowledge\">"));
+    assert!(page.contains("Logga in"));
+    assert!(!page.contains("Fel användarnamn eller lösenord."));
+    // An off-site next is not even put in the form.
+    let r = app.get("/login?next=//evil.example", As::Nobody).await;
+    assert!(r.page().contains("name=\"next\" value=\"/\""));
+
+    for (user, password) in [(USER, "wrong"), ("nobody", PASSWORD), (USER, "")] {
+        let r = app.login_as(user, password, "/knowledge").await;
+        r.expect(StatusCode::UNAUTHORIZED);
+        assert!(r.headers.get(header::SET_COOKIE).is_none());
+        let page = r.page();
+        assert!(page.contains("Fel användarnamn eller lösenord."), "{page}");
+        assert!(page.contains("name=\"next\" value=\"/knowledge\""));
+    }
+
+    let r = app.login_as(USER, PASSWORD, "/systems/1?v=2").await;
+    r.expect(StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/systems/1?v=2");
+    let set = r.header(header::SET_COOKIE).to_string();
+    assert!(set.starts_with("tia_session="), "{set}");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set.split("; ").any(|a| a == attribute), "{set}");
+    }
+    assert!(!set.contains("Secure"), "{set}");
+    let cookie = r.cookie();
+    assert_eq!(cookie.len(), "tia_session=".len() + 64, "{cookie}");
+    app.get("/", As::Cookie(&cookie))
+        .await
+        .expect(StatusCode::OK);
+
+    for next in [
+        "//evil.example",
+        "https://evil.example/",
+        "/\\evil.example",
+        "",
+    ] {
+        let r = app.login_as(USER, PASSWORD, next).await;
+        r.expect(StatusCode::SEE_OTHER);
+        assert_eq!(r.location(), "/", "next={next}");
+    }
+    // Each login is a new session.
+    assert_ne!(app.login().await, cookie);
+
+    // Behind TLS the cookie is Secure.
+    let app = app_with(Options {
+        secure_cookies: true,
+        ..Options::default()
+    })
+    .await;
+    let r = app.login_as(USER, PASSWORD, "/").await;
+    assert!(r
+        .header(header::SET_COOKIE)
+        .split("; ")
+        .any(|a| a == "Secure"));
+}
+
+#[tokio::test]
+async fn bearer_token_and_session_both_work_for_the_api() {
+    let app = app().await;
+    let cookie = app.login().await;
+    let model = example("lasia-2026.yaml");
+
+    let by_token = app
+        .post_model("/api/systems", As::Token(TOKEN), &model)
+        .await;
+    by_token.expect(StatusCode::CREATED);
+    // Whitespace around the token is forgiven.
+    let r = app
+        .get("/api/systems", As::Token(&format!(" {TOKEN} ")))
+        .await;
+    r.expect(StatusCode::OK);
+    let by_session = app
+        .post_model("/api/systems", As::Cookie(&cookie), &model)
+        .await;
+    by_session.expect(StatusCode::CREATED);
+    // Who saved is recorded: the token's name, the user's name.
+    assert_eq!(by_token.json()["version"]["saved_by"], TOKEN_NAME);
+    assert_eq!(by_token.json()["system"]["created_by"], TOKEN_NAME);
+    assert_eq!(by_session.json()["version"]["saved_by"], USER);
+
+    for who in [As::Token(TOKEN), As::Cookie(&cookie)] {
+        let r = app.get("/api/systems", who).await;
+        r.expect(StatusCode::OK);
+        assert_eq!(r.json().as_array().unwrap().len(), 2);
+    }
+
+    // After logging out the session no longer works for the API.
+    let req = Request::post("/logout")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    app.send(req).await.expect(StatusCode::SEE_OTHER);
+    app.get("/api/systems", As::Cookie(&cookie))
+        .await
+        .api_error(StatusCode::UNAUTHORIZED, "unauthorized");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The JSON API
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn assess_returns_the_report_or_located_diagnostics() {
+    let app = app().await;
+    let r = app
+        .post_model(
+            "/api/assess",
+            As::Token(TOKEN),
+            &example("stockholm-m365.yaml"),
+        )
+        .await;
+    r.expect(StatusCode::OK);
+    let report = r.json();
+    assert_eq!(report["verdict"], "not_acceptable");
+    assert_eq!(report["schema_version"], "1.0");
+    assert_eq!(report["policy"]["id"], "se-public-sector");
+    assert_eq!(report["prior_consultation_required"], true);
+    assert!(report["findings"].as_array().unwrap().len() > 1);
+
+    // The query judges: another profile and date, English explanations.
+    let r = app
+        .post_model(
+            "/api/assess?policy=gdpr-baseline&as_of=2026-11-01&lang=en",
+            As::Token(TOKEN),
+            &example("lasia-2026.yaml"),
+        )
+        .await;
+    r.expect(StatusCode::OK);
+    let report = r.json();
+    assert_eq!(report["policy"]["id"], "gdpr-baseline");
+    assert_eq!(report["as_of"], "2026-11-01");
+    assert_eq!(report["language"], "en");
+    assert_eq!(report["verdict"], "acceptable");
+
+    // A bad model: 422 with the place to edit.
+    let r = app
+        .post_model("/api/assess?file=bad.yaml", As::Token(TOKEN), BAD_MODEL)
+        .await;
+    let e = r.api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_model");
+    let d = &e["error"]["diagnostics"];
+    assert_eq!(d.as_array().unwrap().len(), 1, "{e}");
+    assert_eq!(d[0]["file"], "bad.yaml");
+    assert_eq!(d[0]["line"], 3);
+    assert_eq!(d[0]["column"], 12);
+    assert_eq!(d[0]["message"], "unknown country code `XX`");
+    assert_eq!(d[0]["hint"], "did you mean `MX`?");
+    assert!(e["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("bad.yaml:3:12: unknown country code `XX`"));
+    // Without ?file the model is reported as model.yaml.
+    let r = app
+        .post_model("/api/assess", As::Token(TOKEN), BAD_MODEL)
+        .await;
+    let e = r.api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_model");
+    assert_eq!(e["error"]["diagnostics"][0]["file"], "model.yaml");
+    // Not YAML at all, and not text at all.
+    let r = app
+        .post_model("/api/assess", As::Token(TOKEN), "controller: [unclosed\n")
+        .await;
+    let e = r.api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_model");
+    assert!(e["error"]["diagnostics"][0]["line"].as_u64().unwrap() >= 1);
+    let r = app
+        .call(
+            Method::POST,
+            "/api/assess",
+            As::Token(TOKEN),
+            Some("application/yaml"),
+            vec![0xff, 0xfe, 0x00],
+        )
+        .await;
+    r.api_error(StatusCode::BAD_REQUEST, "bad_body");
+    // An unknown policy is the caller's mistake, not ours.
+    let r = app
+        .post_model(
+            "/api/assess?policy=no-such-profile",
+            As::Token(TOKEN),
+            &example("lasia-2026.yaml"),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.text());
+    // Nothing was saved by assessing.
+    let r = app.get("/api/systems", As::Token(TOKEN)).await;
+    assert_eq!(r.json(), serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_refused_by_the_api_and_the_ui() {
+    let app = app_with(Options {
+        body_limit: SMALL_LIMIT,
+        ..Options::default()
+    })
+    .await;
+    // Valid YAML, 100 KiB: a model with a very long comment.
+    let big = format!(
+        "{}\n# {}\n",
+        example("lasia-2026.yaml"),
+        "x".repeat(100 * 1024)
+    );
+    for uri in ["/api/assess", "/api/systems"] {
+        let r = app.post_model(uri, As::Token(TOKEN), &big).await;
+        let e = r.api_error(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large");
+        assert!(e["error"].get("diagnostics").is_none(), "{e}");
+    }
+    // Under the limit, the same route works.
+    assert!(example("stockholm-m365.yaml").len() < SMALL_LIMIT);
+    let r = app
+        .post_model(
+            "/api/assess",
+            As::Token(TOKEN),
+            &example("stockholm-m365.yaml"),
+        )
+        .await;
+    r.expect(StatusCode::OK);
+    let id = app.create("lasia-2024.yaml").await;
+    let r = app
+        .post_model(
+            &format!("/api/systems/{id}/versions"),
+            As::Token(TOKEN),
+            &big,
+        )
+        .await;
+    r.api_error(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large");
+
+    // The UI's upload: an error page with the status.
+    let cookie = app.login().await;
+    for uri in ["/systems".to_string(), format!("/systems/{id}/versions")] {
+        let r = app
+            .post_form(&uri, &cookie, &[file_field("big.yaml", &big)])
+            .await;
+        r.expect(StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(r.header(header::CONTENT_TYPE).starts_with("text/html"));
+        assert!(r.page().contains("Något gick fel (413)"), "{}", r.page());
+    }
+    // Only the system created under the limit exists, with its one version.
+    let r = app.get("/api/systems", As::Token(TOKEN)).await;
+    let systems = r.json();
+    assert_eq!(systems.as_array().unwrap().len(), 1);
+    assert_eq!(systems[0]["versions"], 1);
+}
+
+#[tokio::test]
+async fn the_register_keeps_systems_and_versions() {
+    let app = app().await;
+    let lasia_2024 = example("lasia-2024.yaml");
+    let r = app
+        .post_model(
+            "/api/systems?as_of=2026-11-01&file=lasia-2024.yaml&note=first%20list",
+            As::Token(TOKEN),
+            &lasia_2024,
+        )
+        .await;
+    r.expect(StatusCode::CREATED);
+    let created = r.json();
+    let id = created["system"]["id"].as_i64().unwrap();
+    assert_eq!(
+        created["system"]["name"],
+        "WinLas HR- och kompetenssystem – Exempel kommun (underbiträden mitten av 2024)",
+        "the name defaults to the model's title"
+    );
+    assert_eq!(created["system"]["versions"], 1);
+    assert_eq!(created["version"]["number"], 1);
+    assert_eq!(created["version"]["verdict"], "not_acceptable");
+    assert_eq!(created["version"]["file_name"], "lasia-2024.yaml");
+    assert_eq!(created["version"]["note"], "first list");
+    assert_eq!(created["version"]["as_of"], "2026-11-01");
+
+    let r = app
+        .post_model(
+            &format!("/api/systems/{id}/versions?as_of=2026-11-01&file=lasia-2026.yaml&note=notice%202025-11-16"),
+            As::Token(TOKEN),
+            &example("lasia-2026.yaml"),
+        )
+        .await;
+    r.expect(StatusCode::CREATED);
+    let v2 = r.json();
+    assert_eq!(v2["number"], 2);
+    assert_eq!(v2["verdict"], "acceptable");
+    assert_eq!(v2["note"], "notice 2025-11-16");
+
+    // A second system with a name of its own.
+    let r = app
+        .post_model(
+            "/api/systems?name=Microsoft%20365",
+            As::Token(TOKEN),
+            &example("stockholm-m365.yaml"),
+        )
+        .await;
+    r.expect(StatusCode::CREATED);
+    let m365 = r.json()["system"]["id"].as_i64().unwrap();
+    assert_eq!(r.json()["system"]["name"], "Microsoft 365");
+
+    // The list: newest first, each with its latest version.
+    let r = app.get("/api/systems", As::Token(TOKEN)).await;
+    r.expect(StatusCode::OK);
+    let list = r.json();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["id"], m365);
+    assert_eq!(list[1]["id"], id);
+    assert_eq!(list[1]["versions"], 2);
+    assert_eq!(list[1]["latest"]["number"], 2);
+    assert_eq!(list[1]["latest"]["verdict"], "acceptable");
+
+    // One system with its history.
+    let r = app
+        .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
+        .await;
+    r.expect(StatusCode::OK);
+    let s = r.json();
+    assert_eq!(s["id"], id);
+    assert_eq!(s["versions"], 2);
+    let history: Vec<(i64, String)> = s["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["number"].as_i64().unwrap(),
+                v["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        history,
+        [(1, "not_acceptable".into()), (2, "acceptable".into())]
+    );
+    let r = app
+        .get(&format!("/api/systems/{id}/versions"), As::Token(TOKEN))
+        .await;
+    r.expect(StatusCode::OK);
+    assert_eq!(r.json(), s["history"]);
+
+    // A version whole: the model as sent, the result as judged.
+    let r = app
+        .get(&format!("/api/systems/{id}/versions/1"), As::Token(TOKEN))
+        .await;
+    r.expect(StatusCode::OK);
+    let v1 = r.json();
+    assert_eq!(v1["system_id"], id);
+    assert_eq!(v1["number"], 1);
+    assert_eq!(v1["model_text"], lasia_2024);
+    assert_eq!(v1["result"]["verdict"], "not_acceptable");
+    assert_eq!(v1["result"]["input_sha256"], v1["input_sha256"]);
+    assert_eq!(v1["saved_by"], TOKEN_NAME);
+
+    // What does not exist.
+    for uri in [
+        "/api/systems/999".to_string(),
+        "/api/systems/999/versions".to_string(),
+        format!("/api/systems/{id}/versions/3"),
+        "/api/systems/999/versions/1".to_string(),
+        format!("/api/systems/{id}/versions/3/memo.pdf"),
+        "/api/systems/999/diff".to_string(),
+        format!("/api/systems/{id}/diff?from=1&to=7"),
+        format!("/api/compare?systems={id},999"),
+    ] {
+        let r = app.get(&uri, As::Token(TOKEN)).await;
+        let e = r.api_error(StatusCode::NOT_FOUND, "not_found");
+        assert!(
+            e["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("does not exist"),
+            "{uri}: {e}"
+        );
+    }
+    let r = app
+        .post_model(
+            "/api/systems/999/versions",
+            As::Token(TOKEN),
+            &example("lasia-2026.yaml"),
+        )
+        .await;
+    r.api_error(StatusCode::NOT_FOUND, "not_found");
+    // A bad version is refused and not saved.
+    let r = app
+        .post_model(
+            &format!("/api/systems/{id}/versions"),
+            As::Token(TOKEN),
+            BAD_MODEL,
+        )
+        .await;
+    r.api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_model");
+    let r = app
+        .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
+        .await;
+    assert_eq!(r.json()["versions"], 2);
+}
+
+#[tokio::test]
+async fn diff_and_compare_through_the_api() {
+    let app = app().await;
+    let id = app.create("lasia-2024.yaml").await;
+    let r = app
+        .post_model(
+            &format!("/api/systems/{id}/versions?as_of=2026-11-01"),
+            As::Token(TOKEN),
+            &example("lasia-2026.yaml"),
+        )
+        .await;
+    r.expect(StatusCode::CREATED);
+
+    // The last two versions by default.
+    let r = app
+        .get(
+            &format!("/api/systems/{id}/diff?notice_date=2025-11-16"),
+            As::Token(TOKEN),
+        )
+        .await;
+    r.expect(StatusCode::OK);
+    let d = r.json();
+    assert_eq!(d["verdict_change"], "improved");
+    assert_eq!(d["old"]["verdict"], "not_acceptable");
+    assert_eq!(d["new"]["verdict"], "acceptable");
+    assert_eq!(d["notice_date"], "2025-11-16");
+    assert_eq!(d["last_day_to_object"], "2025-12-15");
+    assert_eq!(d["has_changes"], true);
+    // The same with explicit versions; an objection period given in the query wins.
+    let r = app
+        .get(
+            &format!("/api/systems/{id}/diff?from=1&to=2&notice_date=2025-11-16&objection_days=14"),
+            As::Token(TOKEN),
+        )
+        .await;
+    r.expect(StatusCode::OK);
+    assert_eq!(r.json()["last_day_to_object"], "2025-11-30");
+    // Without a notice date there is no deadline.
+    let r = app
+        .get(&format!("/api/systems/{id}/diff"), As::Token(TOKEN))
+        .await;
+    r.expect(StatusCode::OK);
+    assert_eq!(r.json()["last_day_to_object"], Value::Null);
+    // A version against itself.
+    let r = app
+        .get(
+            &format!("/api/systems/{id}/diff?from=2&to=2"),
+            As::Token(TOKEN),
+        )
+        .await;
+    r.expect(StatusCode::OK);
+    assert_eq!(r.json()["verdict_change"], "unchanged");
+    assert_eq!(r.json()["has_changes"], false);
+    // A system with one version has nothing to compare it with.
+    let single = app.create("stockholm-m365.yaml").await;
+    let r = app
+        .get(&format!("/api/systems/{single}/diff"), As::Token(TOKEN))
+        .await;
+    r.api_error(StatusCode::NOT_FOUND, "not_found");
+
+    // Compare: the latest versions, ranked.
+    let r = app
+        .get(
+            &format!("/api/compare?systems={single},{id}"),
+            As::Token(TOKEN),
+        )
+        .await;
+    r.expect(StatusCode::OK);
+    let c = r.json();
+    let entries = c["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["rank"], 1);
+    assert_eq!(entries[0]["verdict"], "acceptable");
+    assert_eq!(
+        entries[0]["title"],
+        "Lasia HR- och kompetenssystem – Exempel kommun (underbiträden 2026)"
+    );
+    assert_eq!(entries[1]["rank"], 2);
+    assert_eq!(entries[1]["verdict"], "not_acceptable");
+    assert_eq!(c["policy"]["id"], "se-public-sector");
+    // One profile for all, from the query.
+    let r = app
+        .get(
+            &format!("/api/compare?systems={id}%2C{single}&policy=gdpr-baseline&lang=en"),
+            As::Token(TOKEN),
+        )
+        .await;
+    r.expect(StatusCode::OK);
+    assert_eq!(r.json()["policy"]["id"], "gdpr-baseline");
+    assert_eq!(r.json()["language"], "en");
+
+    for uri in [
+        "/api/compare?systems=a,b",
+        "/api/compare?systems=1,x",
+        "/api/compare?systems=",
+        "/api/compare?systems=,",
+    ] {
+        let e = app
+            .get(uri, As::Token(TOKEN))
+            .await
+            .api_error(StatusCode::BAD_REQUEST, "bad_query");
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains("systems"),
+            "{uri}: {e}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn memos_download_as_pdf() {
+    let app = app().await;
+    let id = app.create("stockholm-m365.yaml").await;
+    let base = format!("/api/systems/{id}/versions/1/memo.pdf");
+    let r = app.get(&base, As::Token(TOKEN)).await;
+    r.pdf();
+    assert_eq!(
+        r.header(header::CONTENT_DISPOSITION),
+        format!("attachment; filename=\"memo-{id}-v1-sv.pdf\"")
+    );
+    let r = app
+        .get(&format!("{base}?kind=consult&lang=en"), As::Token(TOKEN))
+        .await;
+    r.pdf();
+    assert_eq!(
+        r.header(header::CONTENT_DISPOSITION),
+        format!("attachment; filename=\"consult-{id}-v1-en.pdf\"")
+    );
+    let e = app
+        .get(&format!("{base}?kind=bogus"), As::Token(TOKEN))
+        .await
+        .api_error(StatusCode::BAD_REQUEST, "bad_query");
+    assert!(e["error"]["message"].as_str().unwrap().contains("`bogus`"));
+}
+
+#[tokio::test]
+async fn without_typst_memos_answer_503_and_the_page_says_why() {
+    let app = app_with(Options {
+        typst: false,
+        ..Options::default()
+    })
+    .await;
+    let id = app.create("lasia-2026.yaml").await;
+    let e = app
+        .get(
+            &format!("/api/systems/{id}/versions/1/memo.pdf"),
+            As::Token(TOKEN),
+        )
+        .await
+        .api_error(StatusCode::SERVICE_UNAVAILABLE, "typst_missing");
+    assert!(e["error"]["message"].as_str().unwrap().contains("typst"));
+    let cookie = app.login().await;
+    let r = app
+        .get(&format!("/systems/{id}"), As::Cookie(&cookie))
+        .await;
+    r.expect(StatusCode::OK);
+    let page = r.page();
+    assert!(page.contains("PDF kan inte skapas: typst är inte installerat"));
+    assert!(!page.contains("memo.pdf"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The web UI
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_ui_from_login_to_logout() {
+    let app = app().await;
+    let cookie = app.login().await;
+    let me = As::Cookie(&cookie);
+
+    let r = app.get("/", me).await;
+    r.expect(StatusCode::OK);
+    let page = r.page();
+    assert!(page.contains("<html lang=\"sv\">"));
+    assert!(page.contains("Inga system är bedömda ännu."), "{page}");
+    assert!(page.contains("enctype=\"multipart/form-data\""));
+    assert!(
+        page.contains(&format!("<span>{USER}</span>")),
+        "the user is shown"
+    );
+
+    // A new system from an uploaded file.
+    let r = app
+        .post_form(
+            "/systems",
+            &cookie,
+            &[
+                text_field("name", ""),
+                text_field("model_text", ""),
+                file_field("lasia-2024.yaml", &example("lasia-2024.yaml")),
+            ],
+        )
+        .await;
+    r.expect(StatusCode::SEE_OTHER);
+    let system_url = r.location().to_string();
+    let id: i64 = system_url
+        .strip_prefix("/systems/")
+        .unwrap_or_else(|| panic!("{system_url}"))
+        .parse()
+        .unwrap();
+
+    let r = app.get("/", me).await;
+    r.expect(StatusCode::OK);
+    let page = r.page();
+    assert!(!page.contains("Inga system är bedömda ännu."));
+    assert!(page.contains(&format!(
+        "<a href=\"/systems/{id}\">WinLas HR- och kompetenssystem – Exempel kommun (underbiträden mitten av 2024)</a>"
+    )));
+    assert!(page.contains("<span class=\"verdict not_acceptable\">Ej godtagbar</span>"));
+
+    let r = app.get(&system_url, me).await;
+    r.expect(StatusCode::OK);
+    let page = r.page();
+    assert!(
+        page.contains("<div class=\"big\">Ej godtagbar</div>"),
+        "{page}"
+    );
+    assert!(page.contains("<svg"), "the flow graph is inline");
+    assert!(page.contains("Version 1 av 1"));
+    assert!(page.contains("lasia-2024.yaml"));
+    assert!(page.contains(&format!("/systems/{id}/versions/1/memo.pdf?lang=sv")));
+    assert!(page.contains("Microsoft Ireland Operations Limited"));
+
+    // A new version: straight to what changed.
+    let r = app
+        .post_form(
+            &format!("/systems/{id}/versions"),
+            &cookie,
+            &[
+                text_field("note", "Avisering 2025-11-16"),
+                text_field("model_text", &example("lasia-2026.yaml")),
+            ],
+        )
+        .await;
+    r.expect(StatusCode::SEE_OTHER);
+    let diff_url = format!("/systems/{id}/diff?from=1&to=2");
+    assert_eq!(r.location(), diff_url);
+
+    let r = app.get(&diff_url, me).await;
+    r.expect(StatusCode::OK);
+    let page = r.page();
+    assert!(
+        page.contains("Bedömningen förbättras: Ej godtagbar → Godtagbar."),
+        "{page}"
+    );
+    assert!(page.contains("Sista dag för invändning kan inte beräknas."));
+    let r = app
+        .get(&format!("{diff_url}&notice_date=2025-11-16"), me)
+        .await;
+    r.expect(StatusCode::OK);
+    let page = r.page();
+    assert!(
+        page.contains("Sista dag att invända: 2025-12-15."),
+        "{page}"
+    );
+    assert!(page.contains("value=\"2025-11-16\""));
+    assert!(page.contains("Elastx"), "an added sub-processor is listed");
+    // Empty form fields count as absent; a bad one is a 400 page.
+    let r = app
+        .get(
+            &format!("/systems/{id}/diff?from=&to=&notice_date=&objection_days="),
+            me,
+        )
+        .await;
+    r.expect(StatusCode::OK);
+    let r = app
+        .get(&format!("/systems/{id}/diff?notice_date=tomorrow"), me)
+        .await;
+    r.expect(StatusCode::BAD_REQUEST);
+    assert!(r.page().contains("notice_date: `tomorrow` is not valid"));
+    app.get(
+        &format!("/systems/{id}/diff.pdf?from=1&to=2&notice_date=2025-11-16"),
+        me,
+    )
+    .await
+    .pdf();
+
+    // The system page shows the latest version, and an older one on request.
+    let r = app.get(&system_url, me).await;
+    let page = r.page();
+    assert!(page.contains("<div class=\"big\">Godtagbar</div>"));
+    assert!(page.contains("Version 2 av 2"));
+    assert!(page.contains("Avisering 2025-11-16"));
+    let r = app.get(&format!("{system_url}?v=1"), me).await;
+    assert!(r.page().contains("<div class=\"big\">Ej godtagbar</div>"));
+
+    // Compare: checkboxes or a list.
+    let other = app.create("stockholm-m365.yaml").await;
+    let r = app
+        .get(&format!("/compare?systems={other}&systems={id}"), me)
+        .await;
+    r.expect(StatusCode::OK);
+    let page = r.page();
+    assert!(page.contains("id=\"ranking\""), "{page}");
+    let first = page.find("<td><strong>1</strong></td>").unwrap();
+    let second = page.find("<td><strong>2</strong></td>").unwrap();
+    let lasia = page.find("Lasia HR- och kompetenssystem").unwrap();
+    let m365 = page.find("Stockholms stad").unwrap();
+    assert!(
+        first < lasia && lasia < second && second < m365,
+        "ranking order"
+    );
+    let r = app.get("/compare?systems=a", me).await;
+    r.expect(StatusCode::BAD_REQUEST);
+    assert!(r.page().contains("Något gick fel (400)"));
+    app.get(&format!("/compare.pdf?systems={id}%2C{other}"), me)
+        .await
+        .pdf();
+
+    // The knowledge base.
+    let r = app.get("/knowledge", me).await;
+    r.expect(StatusCode::OK);
+    let page = r.page();
+    assert!(page.contains("<strong>FISA §702</strong>"), "{page}");
+    assert!(page.contains("CLOUD Act"));
+    assert!(page.contains("Leverantörskatalogen"));
+
+    // Memos with the session.
+    app.get(&format!("/systems/{id}/versions/2/memo.pdf?lang=en"), me)
+        .await
+        .pdf();
+    app.get(
+        &format!("/systems/{id}/versions/1/memo.pdf?kind=consult"),
+        me,
+    )
+    .await
+    .pdf();
+    let r = app
+        .get(&format!("/systems/{id}/versions/9/memo.pdf"), me)
+        .await;
+    r.expect(StatusCode::NOT_FOUND);
+    assert!(r.page().contains("Något gick fel (404)"));
+    let r = app.get("/systems/999", me).await;
+    r.expect(StatusCode::NOT_FOUND);
+    assert!(r.page().contains("the system does not exist"));
+
+    // English: a cookie, then every page.
+    let r = app
+        .get(&format!("/lang/en?next={system_url}"), As::Nobody)
+        .await;
+    r.expect(StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), system_url);
+    let lang = r.cookie();
+    assert_eq!(lang, "tia_lang=en");
+    let both = format!("{cookie}; {lang}");
+    let r = app.get(&system_url, As::Cookie(&both)).await;
+    r.expect(StatusCode::OK);
+    let page = r.page();
+    assert!(page.contains("<html lang=\"en\">"));
+    assert!(
+        page.contains("<div class=\"big\">Acceptable</div>"),
+        "{page}"
+    );
+    assert!(!page.contains("Godtagbar"));
+    let r = app
+        .get(
+            &format!("{diff_url}&notice_date=2025-11-16"),
+            As::Cookie(&both),
+        )
+        .await;
+    assert!(r.page().contains("Last day to object: 2025-12-15."));
+    let r = app.get("/lang/sv?next=//evil.example", As::Nobody).await;
+    assert_eq!(r.location(), "/");
+    assert_eq!(r.cookie(), "tia_lang=sv");
+
+    // Logging out ends the session.
+    let req = Request::post("/logout")
+        .header(header::COOKIE, &both)
+        .body(Body::empty())
+        .unwrap();
+    let r = app.send(req).await;
+    r.expect(StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/login");
+    let set = r.header(header::SET_COOKIE);
+    assert!(set.starts_with("tia_session=;"), "{set}");
+    assert!(set.contains("Max-Age=0"), "{set}");
+    let r = app.get("/", me).await;
+    r.expect(StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/login?next=/");
+}
+
+#[tokio::test]
+async fn a_bad_model_in_the_ui_shows_its_lines_and_saves_nothing() {
+    let app = app().await;
+    let cookie = app.login().await;
+    let r = app
+        .post_form(
+            "/systems",
+            &cookie,
+            &[
+                text_field("name", "Löner"),
+                text_field("model_text", BAD_MODEL),
+            ],
+        )
+        .await;
+    r.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.page();
+    assert!(page.contains("Modellen kunde inte bedömas"), "{page}");
+    assert!(
+        page.contains(
+            "<strong>model.yaml:3:12</strong> (rad 3, kolumn 12): unknown country code `XX`"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("tips: did you mean `MX`?"));
+    // The model is shown by line, the bad one marked, and kept in the form to correct.
+    assert!(
+        page.contains("<span class=\"bad\">3 │   country: XX</span>"),
+        "{page}"
+    );
+    assert!(page.contains("<span class=\"msg\">    ↑ 3:12: unknown country code `XX`</span>"));
+    assert!(page.contains("1 │ controller:\n"));
+    assert!(page.contains(&format!(
+        "<textarea id=\"model_text\" name=\"model_text\">{BAD_MODEL}</textarea>"
+    )));
+    assert!(page.contains("value=\"Löner\""));
+    // Nothing saved.
+    let r = app.get("/", As::Cookie(&cookie)).await;
+    assert!(r.page().contains("Inga system är bedömda ännu."));
+    let r = app.get("/api/systems", As::Token(TOKEN)).await;
+    assert_eq!(r.json(), serde_json::json!([]));
+
+    // An uploaded file is reported under its own name.
+    let r = app
+        .post_form("/systems", &cookie, &[file_field("loner.yaml", BAD_MODEL)])
+        .await;
+    r.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.page().contains("<strong>loner.yaml:3:12</strong>"));
+
+    // The same on a system's page, for a new version.
+    let id = app.create("lasia-2026.yaml").await;
+    let r = app
+        .post_form(
+            &format!("/systems/{id}/versions"),
+            &cookie,
+            &[
+                text_field("note", "fel"),
+                text_field("model_text", BAD_MODEL),
+            ],
+        )
+        .await;
+    r.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.page();
+    assert!(page.contains("(rad 3, kolumn 12)"), "{page}");
+    assert!(page.contains("Version 1 av 1"));
+    let r = app
+        .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
+        .await;
+    assert_eq!(r.json()["versions"], 1);
+    // An empty form is a bad model too, not a crash.
+    let r = app.post_form("/systems", &cookie, &[]).await;
+    r.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    // Not multipart at all.
+    let r = app
+        .call(
+            Method::POST,
+            "/systems",
+            As::Cookie(&cookie),
+            Some("text/plain"),
+            "hello",
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+}
+
+#[tokio::test]
+async fn hostile_names_are_escaped_in_every_page() {
+    let app = app().await;
+    let cookie = app.login().await;
+    let model = format!(
+        "assessment:\n  title: \"{HOSTILE}\"\ncontroller:\n  name: \"{HOSTILE}\"\n  country: SE\nprocessing:\n  purpose: \"{HOSTILE}\"\n  data_categories: [identity]\nparties:\n  - id: x\n    name: \"{HOSTILE}\"\n    role: processor\n    incorporated: US\n    locations: [US]\nflows:\n  - from: controller\n    to: x\n    access: cleartext\n"
+    );
+    let r = app
+        .post_form(
+            "/systems",
+            &cookie,
+            &[text_field("name", ""), file_field("x.yaml", &model)],
+        )
+        .await;
+    r.expect(StatusCode::SEE_OTHER);
+    let system = r.location().to_string();
+    let id = system.strip_prefix("/systems/").unwrap();
+    // A second version, so the change report has the names too.
+    let r = app
+        .post_form(
+            &format!("{system}/versions"),
+            &cookie,
+            &[
+                text_field("note", HOSTILE),
+                text_field("model_text", &model.replace("US", "SE")),
+            ],
+        )
+        .await;
+    r.expect(StatusCode::SEE_OTHER);
+    let diff = r.location().to_string();
+
+    for uri in [
+        "/".to_string(),
+        system.clone(),
+        format!("{system}?v=1"),
+        diff,
+        format!("/compare?systems={id}"),
+    ] {
+        let r = app.get(&uri, As::Cookie(&cookie)).await;
+        r.expect(StatusCode::OK);
+        let html = r.text();
+        assert!(
+            html.contains("&lt;script&gt;"),
+            "{uri}: the name is shown escaped"
+        );
+        assert!(
+            !html.contains("<script"),
+            "{uri}: a raw <script> in\n{html}"
+        );
+    }
+    // The bad-model page echoes the text escaped, too.
+    let r = app
+        .post_form(
+            "/systems",
+            &cookie,
+            &[text_field("model_text", &format!("{HOSTILE}: [\n"))],
+        )
+        .await;
+    r.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("&lt;script&gt;"));
+    assert!(!r.text().contains("<script"));
+}
