@@ -130,6 +130,7 @@ impl Store {
         sqlx::any::install_default_drivers();
         let (backend, url) = normalise(url)?;
         let pool = AnyPoolOptions::new()
+            .acquire_timeout(std::time::Duration::from_secs(10))
             .max_connections(match backend {
                 Backend::Sqlite => 4,
                 Backend::Postgres => 8,
