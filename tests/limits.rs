@@ -131,7 +131,7 @@ fn get(port: u16, path: &str) -> Option<String> {
 fn serve_finishes_and_closes_the_database_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = tia()
+    let child = tia()
         .arg("serve")
         .arg("--db")
         .arg(dir.path().join("tia.db"))

@@ -664,7 +664,10 @@ mod tests {
     #[test]
     fn comparison_title_is_what_the_titles_share() {
         assert_eq!(
-            shared_title(&["Samarbetsplattform – anbud A", "Samarbetsplattform – anbud B"]),
+            shared_title(&[
+                "Samarbetsplattform – anbud A",
+                "Samarbetsplattform – anbud B"
+            ]),
             "Samarbetsplattform"
         );
         assert_eq!(shared_title(&["HR", "Mail"]), "HR · Mail");
