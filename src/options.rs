@@ -64,10 +64,7 @@ pub fn evaluate(an: &Analysis) -> (Vec<OptionResult>, Option<String>, String) {
     let threads = if an.model.parties.len() < PARALLEL_FROM_PARTIES {
         1
     } else {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, defs.len().max(1))
+        crate::report::cores().clamp(1, defs.len().max(1))
     };
     let chunk = defs.len().div_ceil(threads).max(1);
     let results: Vec<OptionResult> = if threads == 1 {

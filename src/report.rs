@@ -378,12 +378,23 @@ struct Render<'a> {
     conn_paths: Vec<Vec<String>>,
 }
 
+/// The number of cores, asked once (on Linux the answer reads cgroup files each time).
+pub(crate) fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+}
+
 /// Maps over a slice on every core, keeping the order.
 fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    if threads < 2 || items.len() < 512 {
+    if items.len() < 512 {
+        return items.iter().map(&f).collect();
+    }
+    let threads = cores();
+    if threads < 2 {
         return items.iter().map(&f).collect();
     }
     let chunk = items.len().div_ceil(threads);

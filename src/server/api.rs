@@ -285,7 +285,14 @@ async fn assess(
 ) -> Result<Response, ApiError> {
     let text = model_text(body)?;
     let (_, report) = state.assess(&text, q.file(), &q.options())?;
-    Ok(Json(report).into_response())
+    json_response(&report)
+}
+
+/// JSON into a buffer sized for a report (tens of kilobytes) at once, not grown from empty.
+fn json_response<T: Serialize>(value: &T) -> Result<Response, ApiError> {
+    let mut buf = Vec::with_capacity(64 * 1024);
+    serde_json::to_writer(&mut buf, value).map_err(ApiError::internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], buf).into_response())
 }
 
 async fn list_systems(State(state): State<AppState>, _user: ApiUser) -> Result<Response, ApiError> {

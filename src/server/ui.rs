@@ -284,14 +284,21 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
         .into_response()
 }
 
-async fn set_lang(Path(l): Path<String>, Query(q): Query<Next>) -> Response {
+async fn set_lang(Path(l): Path<String>, Query(q): Query<Next>, headers: HeaderMap) -> Response {
     let l = if l == "en" { "en" } else { "sv" };
+    // Back to the page the link was on: `next`, else the Referer's path on this server.
+    let next = q.next.or_else(|| {
+        let referer = headers.get(header::REFERER)?.to_str().ok()?;
+        let host = headers.get(header::HOST)?.to_str().ok()?;
+        let rest = referer.split_once("://")?.1.strip_prefix(host)?;
+        rest.starts_with('/').then(|| rest.to_string())
+    });
     (
         [(
             header::SET_COOKIE,
             format!("{LANG_COOKIE}={l}; Path=/; SameSite=Lax; Max-Age=31536000"),
         )],
-        Redirect::to(&safe_next(q.next.as_deref())),
+        Redirect::to(&safe_next(next.as_deref())),
     )
         .into_response()
 }
@@ -697,6 +704,13 @@ async fn diff_page(
                     .as_deref()
                     .and_then(|s| s.parse::<i64>().ok())
                     .unwrap_or(system.versions),
+            );
+            ctx.insert(
+                "objection_days",
+                &f.objection_days
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty()),
             );
             ctx.insert("system", &system);
             ctx.insert("d", &change);

@@ -1,0 +1,487 @@
+//! End to end in a real browser: the `tia` binary serves the register, headless Chromium
+//! (driven through chromedriver) logs in, uploads a model, sees the verdict and the flow graph,
+//! uploads a new version, reads the change report with a notice date, and downloads the memo.
+//! Also takes a screenshot of the system page (`TIA_UPDATE_SCREENSHOT=1` writes it to
+//! `docs/screenshot-system.png` for the README; otherwise to `target/tmp/`).
+//!
+//! Needs Debian's `chromium` and `chromium-driver` packages (no browser is downloaded) and
+//! `typst` (for the memo), so it is ignored by plain `cargo test`; `.ci/run` runs it with
+//! `cargo test --test e2e -- --ignored`. Then a missing browser is a failure, not a skip.
+//! `TIA_E2E_CHROMIUM` and `TIA_E2E_CHROMEDRIVER` override the paths.
+
+use axum::body::Bytes;
+use axum::http::{header, Request, StatusCode};
+use fantoccini::{Client, ClientBuilder, Locator};
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::connect::HttpConnector;
+use std::error::Error;
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+type Result<T, E = Box<dyn Error>> = std::result::Result<T, E>;
+
+const USER: &str = "dpo";
+const PASSWORD: &str = "e2e correct horse battery";
+const WAIT: Duration = Duration::from_secs(30);
+
+/// Fails the flow (not the thread) so the browser session is still closed.
+macro_rules! ensure {
+    ($cond:expr, $($arg:tt)+) => {
+        if !$cond {
+            return Err(format!($($arg)+).into());
+        }
+    };
+}
+
+/// A child process (in its own process group) that is stopped when the test ends, also on
+/// panic; the group is signalled so a browser started by chromedriver goes too.
+struct Guard {
+    name: &'static str,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Guard {
+    fn spawn(name: &'static str, mut cmd: Command, log: PathBuf) -> Guard {
+        let out = std::fs::File::create(&log).expect("create the log file");
+        let err = out.try_clone().expect("clone the log file");
+        cmd.stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .process_group(0);
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name} ({:?}): {e}", cmd.get_program()));
+        Guard { name, child, log }
+    }
+
+    /// Fails when the process has already exited (it should be serving).
+    fn check_running(&mut self) -> Result<()> {
+        if let Some(status) = self.child.try_wait()? {
+            return Err(format!("{} exited with {status}:\n{}", self.name, self.log_text()).into());
+        }
+        Ok(())
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        // The whole group: chromedriver's browser and its helpers, the server alone.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!(
+                "---- {} log ({}) ----\n{}",
+                self.name,
+                self.log.display(),
+                self.log_text()
+            );
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free local port")
+        .port()
+}
+
+/// A program that must exist: the test fails (never skips) without it.
+fn required(var: &str, default: &str, package: &str) -> PathBuf {
+    let path = std::env::var_os(var).map_or_else(|| PathBuf::from(default), PathBuf::from);
+    assert!(
+        path.is_file(),
+        "{} is missing: install it with `sudo apt-get install -y {package}` (or set {var})",
+        path.display()
+    );
+    path
+}
+
+type Http = hyper_util::client::legacy::Client<HttpConnector, Empty<Bytes>>;
+
+fn http() -> Http {
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build(HttpConnector::new())
+}
+
+/// GET `url`, optionally with a Cookie header: status, content type and body.
+async fn get(
+    http: &Http,
+    url: &str,
+    cookie: Option<&str>,
+) -> Result<(StatusCode, String, Vec<u8>)> {
+    let mut req = Request::get(url);
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    let res = tokio::time::timeout(
+        Duration::from_secs(120),
+        http.request(req.body(Empty::new())?),
+    )
+    .await
+    .map_err(|_| format!("GET {url} timed out"))??;
+    let status = res.status();
+    let ctype = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let body = res.into_body().collect().await?.to_bytes().to_vec();
+    Ok((status, ctype, body))
+}
+
+/// Polls `url` until it answers 200, while `guard`'s process keeps running.
+async fn wait_until_up(http: &Http, url: &str, guard: &mut Guard) {
+    let start = Instant::now();
+    loop {
+        if let Err(e) = guard.check_running() {
+            panic!("{e}");
+        }
+        if let Ok((StatusCode::OK, _, _)) = get(http, url, None).await {
+            return;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "{} did not answer {url} within {WAIT:?}:\n{}",
+            guard.name,
+            guard.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// An argon2 hash from `tia hash-password`, the password on standard input.
+fn hash_password(password: &str) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tia"))
+        .arg("hash-password")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run tia hash-password");
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "tia hash-password: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hash = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(hash.starts_with("$argon2"), "not a PHC string: {hash}");
+    hash
+}
+
+/// The server's PATH: typst is usually installed by cargo, in ~/.cargo/bin.
+fn path_with_cargo_bin() -> std::ffi::OsString {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("HOME")
+        .map(|h| vec![Path::new(&h).join(".cargo/bin")])
+        .unwrap_or_default();
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and chromedriver (Debian packages); .ci/run runs it with --ignored"]
+async fn browser_logs_in_uploads_versions_reads_the_change_report_and_downloads_the_memo() {
+    let chromium = required("TIA_E2E_CHROMIUM", "/usr/bin/chromium", "chromium");
+    let chromedriver = required(
+        "TIA_E2E_CHROMEDRIVER",
+        "/usr/bin/chromedriver",
+        "chromium-driver",
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let http = http();
+
+    // The server: a fresh SQLite register and one user.
+    let auth = dir.path().join("auth.yaml");
+    std::fs::write(
+        &auth,
+        format!(
+            "users: [{{name: {USER}, password_hash: '{}'}}]\n",
+            hash_password(PASSWORD)
+        ),
+    )
+    .unwrap();
+    let base = format!("http://127.0.0.1:{}", free_port());
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_tia"));
+    serve
+        .arg("serve")
+        .arg("--db")
+        .arg(dir.path().join("tia.db"))
+        .args(["--addr", base.trim_start_matches("http://")])
+        .arg("--auth")
+        .arg(&auth)
+        .env("PATH", path_with_cargo_bin())
+        .env_remove("TIA_API_TOKEN")
+        .env_remove("TIA_USER")
+        .env_remove("TIA_PASSWORD_HASH")
+        .env_remove("TIA_KNOWLEDGE")
+        .current_dir(dir.path());
+    let mut server = Guard::spawn("tia serve", serve, dir.path().join("serve.log"));
+    wait_until_up(&http, &format!("{base}/health"), &mut server).await;
+
+    // The browser.
+    let driver_url = format!("http://127.0.0.1:{}", free_port());
+    let mut driver_cmd = Command::new(&chromedriver);
+    driver_cmd.arg(format!("--port={}", driver_url.rsplit(':').next().unwrap()));
+    let mut driver = Guard::spawn(
+        "chromedriver",
+        driver_cmd,
+        dir.path().join("chromedriver.log"),
+    );
+    wait_until_up(&http, &format!("{driver_url}/status"), &mut driver).await;
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1280,900", "--lang=sv-SE",
+                format!("--user-data-dir={}", dir.path().join("profile").display()),
+            ],
+        }),
+    );
+    let client = ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver_url)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start a chromium session: {e}\n{}",
+                driver.log_text()
+            )
+        });
+
+    let result = flow(&client, &http, &base, root).await;
+    if result.is_err() {
+        // What the browser showed when it failed.
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        if let Ok(png) = client.screenshot().await {
+            let _ = std::fs::write(tmp.join("e2e-failure.png"), png);
+        }
+        if let Ok(html) = client.source().await {
+            let _ = std::fs::write(tmp.join("e2e-failure.html"), html);
+        }
+        eprintln!(
+            "the failing page: {}/e2e-failure.{{png,html}}",
+            tmp.display()
+        );
+    }
+    let _ = client.close().await;
+    if let Err(e) = result {
+        panic!("{e}\n---- tia serve log ----\n{}", server.log_text());
+    }
+}
+
+async fn flow(c: &Client, http: &Http, base: &str, root: &Path) -> Result<()> {
+    // Anyone not logged in is sent to the login page, and back afterwards.
+    c.goto(&format!("{base}/")).await?;
+    wait_for_path(c, |p| p == "/login").await?;
+    c.find(Locator::Id("username"))
+        .await?
+        .send_keys(USER)
+        .await?;
+    c.find(Locator::Id("password"))
+        .await?
+        .send_keys(PASSWORD)
+        .await?;
+    c.find(Locator::Id("login")).await?.click().await?;
+    wait_for_path(c, |p| p == "/").await?;
+
+    // A new system from an uploaded file: the verdict and the flow graph.
+    let lasia_2024 = root.join("examples/lasia-2024.yaml");
+    c.find(Locator::Id("model_file"))
+        .await?
+        .send_keys(&lasia_2024.to_string_lossy())
+        .await?;
+    c.find(Locator::Id("save-system")).await?.click().await?;
+    let system = wait_for_path(c, |p| p.starts_with("/systems/") && !p.contains("/diff")).await?;
+    let verdict = c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("verdict"))
+        .await?
+        .text()
+        .await?;
+    ensure!(
+        verdict.contains("Ej godtagbar"),
+        "the verdict of lasia-2024: {verdict}"
+    );
+    let svg = c.find_all(Locator::Css("#graph svg")).await?;
+    ensure!(svg.len() == 1, "the system page has no flow graph");
+    let graph = svg[0].text().await?;
+    ensure!(
+        graph.contains("Microsoft"),
+        "the flow graph does not show Microsoft: {graph}"
+    );
+    // The README's screenshot is rewritten only when asked for, so a test run leaves the tree
+    // as it was.
+    let shot = if std::env::var_os("TIA_UPDATE_SCREENSHOT").is_some() {
+        root.join("docs/screenshot-system.png")
+    } else {
+        root.join("target/tmp/screenshot-system.png")
+    };
+    page_screenshot(c, &shot).await?;
+
+    // A new version on the system page leads to the change report.
+    let lasia_2026 = root.join("examples/lasia-2026.yaml");
+    c.find(Locator::Css("#new-version #model_file"))
+        .await?
+        .send_keys(&lasia_2026.to_string_lossy())
+        .await?;
+    c.find(Locator::Id("save-version")).await?.click().await?;
+    wait_for_path(c, |p| p == format!("{system}/diff")).await?;
+
+    // The notice date gives the last day to object. (A date input's typing order depends on
+    // the locale, so the value is set directly, as a date picker would.)
+    let date = c.find(Locator::Id("notice_date")).await?;
+    c.execute(
+        "arguments[0].value = arguments[1];",
+        vec![serde_json::to_value(&date)?, "2025-11-16".into()],
+    )
+    .await?;
+    c.find(Locator::Css("#deadline form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_for(c, "the diff with the notice date", |_, query| {
+        query.contains("notice_date=2025-11-16")
+    })
+    .await?;
+    let deadline = c.find(Locator::Id("deadline")).await?.text().await?;
+    ensure!(
+        deadline.contains("Sista dag att invända: 2025-12-15."),
+        "the deadline section: {deadline}"
+    );
+    let mut added = Vec::new();
+    let mut removed = Vec::new();
+    for row in c.find_all(Locator::Css("#parties tr")).await? {
+        let text = row.text().await?;
+        if let Some(rest) = text.strip_prefix("Tillkomna") {
+            added.push(rest.trim().to_string());
+        } else if let Some(rest) = text.strip_prefix("Borttagna") {
+            removed.push(rest.trim().to_string());
+        }
+    }
+    let has = |rows: &[String], name: &str| rows.iter().any(|r| r.contains(name));
+    ensure!(
+        has(&removed, "Microsoft Ireland Operations Limited")
+            && has(&removed, "Amazon Web Services EMEA SARL"),
+        "Microsoft and Amazon should be removed; removed: {removed:?}"
+    );
+    ensure!(
+        has(&added, "Elastx AB"),
+        "Elastx should be added; added: {added:?}"
+    );
+    ensure!(
+        !has(&added, "Microsoft") && !has(&added, "Amazon") && !has(&removed, "Elastx"),
+        "added: {added:?}, removed: {removed:?}"
+    );
+
+    // Back to the system page (now version 2), and its memo as a PDF, fetched with the
+    // browser's session cookie.
+    c.find(Locator::Css(&format!("h1 a[href='{system}']")))
+        .await?
+        .click()
+        .await?;
+    wait_for_path(c, |p| p == system).await?;
+    let memo = c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("memo-sv"))
+        .await;
+    let memo = match memo {
+        Ok(m) => m,
+        Err(_) => {
+            let docs = c.find(Locator::Id("documents")).await?.text().await?;
+            return Err(format!("no memo link (is typst on the server's PATH?): {docs}").into());
+        }
+    };
+    let href = memo
+        .prop("href")
+        .await?
+        .ok_or("the memo link has no href")?;
+    ensure!(
+        href.contains("/versions/2/memo.pdf"),
+        "the memo link: {href}"
+    );
+    let session = c.get_named_cookie("tia_session").await?;
+    let (status, ctype, pdf) = get(
+        http,
+        &href,
+        Some(&format!("tia_session={}", session.value())),
+    )
+    .await?;
+    ensure!(
+        status == StatusCode::OK,
+        "GET {href}: {status}: {}",
+        String::from_utf8_lossy(&pdf)
+    );
+    ensure!(
+        ctype == "application/pdf",
+        "GET {href}: content type {ctype}"
+    );
+    ensure!(
+        pdf.starts_with(b"%PDF-"),
+        "the memo is not a PDF: {:?}",
+        &pdf[..pdf.len().min(64)]
+    );
+    // Without the cookie it is not served.
+    let (status, _, _) = get(http, &href, None).await?;
+    ensure!(
+        status.is_redirection(),
+        "the memo without a session: {status}"
+    );
+    Ok(())
+}
+
+/// Waits until the current URL's path and query satisfy `ready`; returns the path.
+async fn wait_for(c: &Client, what: &str, ready: impl Fn(&str, &str) -> bool) -> Result<String> {
+    let start = Instant::now();
+    loop {
+        let url = c.current_url().await?;
+        if ready(url.path(), url.query().unwrap_or_default()) {
+            return Ok(url.path().to_string());
+        }
+        ensure!(
+            start.elapsed() < WAIT,
+            "waited {WAIT:?} for {what}; still at {url}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the current path satisfies `ready`, and returns it.
+async fn wait_for_path(c: &Client, ready: impl Fn(&str) -> bool) -> Result<String> {
+    wait_for(c, "the next page", |path, _| ready(path)).await
+}
+
+/// The top of the page as a reader first sees it (1280 × 1500): the verdict, the documents and
+/// the flow graph.
+async fn page_screenshot(c: &Client, to: &Path) -> Result<()> {
+    let (width, height) = c.get_window_size().await?;
+    c.set_window_size(1280, 1500).await?;
+    let png = c.screenshot().await?;
+    c.set_window_size(width as u32, height as u32).await?;
+    ensure!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
+    std::fs::create_dir_all(to.parent().unwrap())?;
+    std::fs::write(to, &png)?;
+    Ok(())
+}
