@@ -94,15 +94,8 @@ struct AssessArgs {
     file: PathBuf,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Policy profile id (default: the model's, else se-public-sector).
-    #[arg(long)]
-    policy: Option<String>,
-    /// Judge the facts as they stood on this date (YYYY-MM-DD; default today).
-    #[arg(long)]
-    as_of: Option<NaiveDate>,
-    /// Language of explanations (default: the model's).
-    #[arg(long, value_enum)]
-    lang: Option<LangArg>,
+    #[command(flatten)]
+    judging: Judging,
     /// Exit with code 3 when the verdict is this or worse.
     #[arg(long, value_enum)]
     fail_on: Option<FailOn>,
@@ -116,7 +109,7 @@ struct Judging {
     /// Judge the facts as they stood on this date (YYYY-MM-DD; default today).
     #[arg(long)]
     as_of: Option<NaiveDate>,
-    /// Language of the document (default: the model's).
+    /// Language of the output (default: the model's).
     #[arg(long, value_enum)]
     lang: Option<LangArg>,
 }
@@ -522,15 +515,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Assess(a) => {
             let kb = tia::load_knowledge(cli.global.knowledge.as_deref())?;
             let model = tia::load_model_file(&a.file, &kb)?;
-            let opts = AssessOptions {
-                policy: a.policy,
-                as_of: a.as_of,
-                lang: a.lang.map(|l| match l {
-                    LangArg::Sv => Lang::Sv,
-                    LangArg::En => Lang::En,
-                }),
-                today: None,
-            };
+            let opts = a.judging.options();
             let report = tia::assess(&model, &kb, &opts)?;
             match a.format {
                 Format::Json => println!(

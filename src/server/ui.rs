@@ -456,19 +456,12 @@ async fn create_system(
         form.name.clone()
     };
     let note = (!form.note.is_empty()).then(|| form.note.clone());
-    let saved =
-        match NewVersion::from_report(&form.file_name, &form.text, &report, note, &user.name) {
-            Ok(v) => state
-                .store
-                .create_system(&name, &v)
-                .await
-                .map_err(ApiError::from),
-            Err(e) => Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                e.to_string(),
-            )),
-        };
+    let saved = async {
+        let v = NewVersion::from_report(&form.file_name, &form.text, &report, note, &user.name)
+            .map_err(ApiError::internal)?;
+        Ok::<_, ApiError>(state.store.create_system(&name, &v).await?)
+    }
+    .await;
     match saved {
         Ok((system, _)) => {
             tracing::info!(system = system.id, user = %user.name, "system created");
@@ -579,19 +572,12 @@ async fn add_version(
         }
     };
     let note = (!form.note.is_empty()).then(|| form.note.clone());
-    let saved =
-        match NewVersion::from_report(&form.file_name, &form.text, &report, note, &user.name) {
-            Ok(v) => state
-                .store
-                .add_version(id, &v)
-                .await
-                .map_err(ApiError::from),
-            Err(e) => Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                e.to_string(),
-            )),
-        };
+    let saved = async {
+        let v = NewVersion::from_report(&form.file_name, &form.text, &report, note, &user.name)
+            .map_err(ApiError::internal)?;
+        Ok::<_, ApiError>(state.store.add_version(id, &v).await?)
+    }
+    .await;
     match saved {
         Ok(Some(v)) => {
             tracing::info!(system = id, version = v.number, user = %user.name, "version saved");
