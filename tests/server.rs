@@ -1594,3 +1594,18 @@ async fn hostile_names_are_escaped_in_every_page() {
     assert!(r.text().contains("&lt;script&gt;"));
     assert!(!r.text().contains("<script"));
 }
+
+#[tokio::test]
+async fn malformed_ui_paths_answer_with_the_html_error_page() {
+    let app = app().await;
+    let cookie = app.login().await;
+    let r = app.get("/systems/abc", As::Cookie(&cookie)).await;
+    r.expect(StatusCode::BAD_REQUEST);
+    assert!(r.header(header::CONTENT_TYPE).starts_with("text/html"));
+    let page = r.page();
+    assert!(page.contains("Något gick fel (400)"), "{page}");
+    assert!(page.contains("Tillbaka till systemen"), "{page}");
+    // Without a session the login comes first, whatever the path.
+    let r = app.get("/systems/abc", As::Nobody).await;
+    r.expect(StatusCode::SEE_OTHER);
+}

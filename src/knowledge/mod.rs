@@ -587,51 +587,59 @@ impl Knowledge {
             .unwrap_or_else(|| code.to_string())
     }
 
-    /// Every dated entry with its kind, id, date and origin.
-    pub fn dated_entries(&self) -> Vec<(&'static str, String, NaiveDate, &Origin)> {
-        let mut out = Vec::new();
-        macro_rules! push {
+    /// Calls `f` with every dated entry's kind, id, date and origin.
+    fn each_dated(
+        &self,
+        mut f: impl FnMut(&'static str, &dyn std::fmt::Display, NaiveDate, &Origin),
+    ) {
+        macro_rules! visit {
             ($table:expr, $kind:expr) => {
                 for (x, o) in $table.iter().zip(&$table.origins) {
-                    out.push(($kind, x.id().to_string(), x.as_of, o));
+                    f($kind, &x.id(), x.as_of, o);
                 }
             };
         }
-        push!(self.sources, "source");
-        push!(self.jurisdictions, "jurisdiction");
-        push!(self.laws, "law");
-        push!(self.data_categories, "data_category");
-        push!(self.data_subjects, "data_subject");
-        push!(self.dpia_criteria, "dpia_criterion");
-        push!(self.vendors, "vendor");
-        push!(self.measures, "measure");
-        push!(self.options, "option");
-        push!(self.policies, "policy");
-        push!(self.rules, "rule");
+        visit!(self.sources, "source");
+        visit!(self.jurisdictions, "jurisdiction");
+        visit!(self.laws, "law");
+        visit!(self.data_categories, "data_category");
+        visit!(self.data_subjects, "data_subject");
+        visit!(self.dpia_criteria, "dpia_criterion");
+        visit!(self.vendors, "vendor");
+        visit!(self.measures, "measure");
+        visit!(self.options, "option");
+        visit!(self.policies, "policy");
+        visit!(self.rules, "rule");
         for (j, o) in self.jurisdictions.iter().zip(&self.jurisdictions.origins) {
             for a in &j.adequacy {
-                out.push(("adequacy", format!("{}:{}", j.code, a.decision), a.as_of, o));
+                f(
+                    "adequacy",
+                    &format_args!("{}:{}", j.code, a.decision),
+                    a.as_of,
+                    o,
+                );
             }
         }
-        out
     }
 
-    /// Entries older than `max_age_days` on `today`.
+    /// Entries older than `max_age_days` on `today`. Only the stale ones are named, so this is
+    /// cheap enough to ask on every assessment.
     pub fn stale(&self, today: NaiveDate, max_age_days: i64) -> Vec<StaleEntry> {
-        self.dated_entries()
-            .into_iter()
-            .filter_map(|(kind, id, as_of, o)| {
-                let age = (today - as_of).num_days();
-                (age > max_age_days).then(|| StaleEntry {
+        let mut out = Vec::new();
+        self.each_dated(|kind, id, as_of, o| {
+            let age = (today - as_of).num_days();
+            if age > max_age_days {
+                out.push(StaleEntry {
                     kind: kind.to_string(),
-                    id,
+                    id: id.to_string(),
                     as_of,
                     age_days: age,
                     file: o.file.clone(),
                     line: o.line,
-                })
-            })
-            .collect()
+                });
+            }
+        });
+        out
     }
 
     /// A phrase in a language with `{name}` placeholders filled in. A missing key shows as

@@ -9,7 +9,7 @@ use crate::diag::Diagnostic;
 use crate::model::Lang;
 use crate::report::AssessOptions;
 use crate::store::NewVersion;
-use axum::extract::{FromRequestParts, Multipart, Path, Query, RawQuery, State};
+use axum::extract::{FromRequestParts, Multipart, Query, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -127,6 +127,27 @@ impl FromRequestParts<AppState> for UiUser {
             };
             Redirect::to(&format!("/login?next={}", url_encode(next))).into_response()
         })
+    }
+}
+
+/// axum's `Path`, answering a malformed path (`/systems/abc`) with the HTML error page.
+pub struct Path<T>(pub T);
+
+impl<T> FromRequestParts<AppState> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(t)) => Ok(Path(t)),
+            Err(e) => {
+                let user = api::principal(parts, state);
+                let err = ApiError::new(e.status(), "bad_path", e.body_text());
+                Err(error_page(state, lang(&parts.headers), user.as_ref(), err))
+            }
+        }
     }
 }
 
