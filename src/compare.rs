@@ -135,6 +135,24 @@ pub struct OptionRef {
     pub residual_prior_consultation_required: Option<bool>,
 }
 
+/// Assesses models of the same need alike, as [`compare`] requires: the options' profile,
+/// date and language, else the first model's profile and language, and today.
+pub fn assess_alike(
+    kb: &Knowledge,
+    models: &[crate::Model],
+    opts: &crate::AssessOptions,
+) -> Result<Vec<Report>, InputError> {
+    let mut opts = opts.clone();
+    if let Some(first) = models.first() {
+        opts.policy = opts.policy.or_else(|| first.policy.clone());
+        opts.lang = opts.lang.or(Some(first.language));
+    }
+    opts.as_of = opts
+        .as_of
+        .or_else(|| Some(chrono::Local::now().date_naive()));
+    models.iter().map(|m| crate::assess(m, kb, &opts)).collect()
+}
+
 /// Ranks reports of the same need. Refuses an empty list, and reports that differ in policy
 /// profile, date or language (the error names the report that differs).
 pub fn compare(kb: &Knowledge, reports: &[Report]) -> Result<Comparison, InputError> {

@@ -7,11 +7,8 @@
 //! Flows, exposures and findings are matched through the matched parties.
 
 use crate::engine::{ExposureStatus, Verdict};
-use crate::knowledge::{Effect, Severity};
 use crate::model::{Access, KeyHolder, Model, Role, TransferTool, CONTROLLER};
-use crate::report::{
-    ExposureReport, Finding, Named, PartyReport, Report, SubjectRef, TransferReport,
-};
+use crate::report::{ExposureReport, Finding, Named, PartyReport, Report, TransferReport};
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
 use serde_json::Value;
@@ -186,21 +183,8 @@ pub struct ExposureChange {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FindingChanges {
-    pub appeared: Vec<FindingRef>,
-    pub disappeared: Vec<FindingRef>,
-}
-
-/// A finding as one version has it.
-#[derive(Debug, Clone, Serialize)]
-pub struct FindingRef {
-    pub id: String,
-    pub rule: String,
-    pub title: String,
-    pub severity: Severity,
-    pub effect: Effect,
-    pub subject: SubjectRef,
-    pub explanation: String,
-    pub path: Vec<String>,
+    pub appeared: Vec<Finding>,
+    pub disappeared: Vec<Finding>,
 }
 
 /// By when the controller must object to the change, for one processor.
@@ -332,13 +316,10 @@ pub fn diff(
             .collect(),
     };
     let findings = FindingChanges {
-        appeared: findings
-            .added()
-            .map(|j| finding_ref(&new.findings[j]))
-            .collect(),
+        appeared: findings.added().map(|j| new.findings[j].clone()).collect(),
         disappeared: findings
             .removed()
-            .map(|i| finding_ref(&old.findings[i]))
+            .map(|i| old.findings[i].clone())
             .collect(),
     };
 
@@ -697,19 +678,6 @@ fn exposure_ref(e: &ExposureReport) -> ExposureRef {
         status: e.status,
         chain: e.chain.clone(),
         paths: e.connections.iter().map(|c| c.path.clone()).collect(),
-    }
-}
-
-fn finding_ref(f: &Finding) -> FindingRef {
-    FindingRef {
-        id: f.id.clone(),
-        rule: f.rule.clone(),
-        title: f.title.clone(),
-        severity: f.severity,
-        effect: f.effect,
-        subject: f.subject.clone(),
-        explanation: f.explanation.clone(),
-        path: f.path.clone(),
     }
 }
 

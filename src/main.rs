@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tia::{model::Lang, AssessOptions, InputError, Verdict};
 
@@ -283,6 +283,24 @@ fn init_logging(json: bool) {
     }
 }
 
+/// `--format json` prints (or writes) the data; `pdf` renders it and writes the document.
+fn emit<T: serde::Serialize>(
+    value: &T,
+    format: DocFormat,
+    out: &Output,
+    default_stem: &Path,
+    render: impl FnOnce(&tia::memo::Renderer) -> Result<tia::typst::Document, tia::memo::RenderError>,
+) -> Result<ExitCode, Failure> {
+    match format {
+        DocFormat::Json => write_json(value, out.output.as_deref())?,
+        DocFormat::Pdf => {
+            let doc = render(&tia::memo::Renderer::new()?)?;
+            write_document(&doc, out, default_stem)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Prints JSON, or writes it whole to `path`.
 fn write_json<T: serde::Serialize>(
     value: &T,
@@ -466,26 +484,15 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 .iter()
                 .map(|f| tia::load_model_file(f, &kb))
                 .collect::<Result<Vec<_>, _>>()?;
-            // One profile and one language for all: the options', else the first model's.
-            let mut opts = a.judging.options();
-            opts.policy = opts.policy.or_else(|| models[0].policy.clone());
-            opts.lang = opts.lang.or(Some(models[0].language));
-            opts.as_of = opts
-                .as_of
-                .or_else(|| Some(chrono::Local::now().date_naive()));
-            let reports = models
-                .iter()
-                .map(|m| tia::assess(m, &kb, &opts))
-                .collect::<Result<Vec<_>, _>>()?;
+            let reports = tia::compare::assess_alike(&kb, &models, &a.judging.options())?;
             let comparison = tia::compare::compare(&kb, &reports)?;
-            if a.format == DocFormat::Json {
-                write_json(&comparison, a.out.output.as_deref())?;
-            } else {
-                let doc = tia::memo::Renderer::new()?.compare(&comparison, &kb)?;
-                let stem = PathBuf::from("comparison");
-                write_document(&doc, &a.out, &stem)?;
-            }
-            Ok(ExitCode::SUCCESS)
+            emit(
+                &comparison,
+                a.format,
+                &a.out,
+                Path::new("comparison"),
+                |r| r.compare(&comparison, &kb),
+            )
         }
         Command::Diff(a) => {
             let kb = tia::load_knowledge(cli.global.knowledge.as_deref())?;
@@ -504,13 +511,9 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     objection_days: a.objection_days,
                 },
             );
-            if a.format == DocFormat::Json {
-                write_json(&change, a.out.output.as_deref())?;
-            } else {
-                let doc = tia::memo::Renderer::new()?.diff(&change, new.language, &kb)?;
-                write_document(&doc, &a.out, &a.new)?;
-            }
-            Ok(ExitCode::SUCCESS)
+            emit(&change, a.format, &a.out, &a.new, |r| {
+                r.diff(&change, new.language, &kb)
+            })
         }
         Command::Assess(a) => {
             let kb = tia::load_knowledge(cli.global.knowledge.as_deref())?;

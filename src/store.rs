@@ -103,10 +103,7 @@ impl NewVersion {
             knowledge_as_of: report.knowledge.as_of.to_string(),
             as_of: report.as_of.to_string(),
             policy: report.policy.id.clone(),
-            language: serde_json::to_value(report.language)?
-                .as_str()
-                .unwrap_or("sv")
-                .to_string(),
+            language: report.language.code().to_string(),
             verdict: report.verdict.key().to_string(),
             prior_consultation_required: report.prior_consultation_required,
             result_json: serde_json::to_string(report)?,
@@ -235,44 +232,26 @@ impl Store {
         }
     }
 
-    /// Every system, newest first, with its latest version.
+    /// Every system, newest first, with its latest version: one query.
     pub async fn systems(&self) -> Result<Vec<System>, StoreError> {
-        let rows = sqlx::query("SELECT id FROM systems ORDER BY id DESC")
+        sqlx::query(sqlx::AssertSqlSafe(system_sql("")))
             .fetch_all(&self.pool)
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            if let Some(s) = self.system(r.try_get(0)?).await? {
-                out.push(s);
-            }
-        }
-        Ok(out)
+            .await?
+            .iter()
+            .map(system)
+            .collect::<Result<_, _>>()
+            .map_err(Into::into)
     }
 
     pub async fn system(&self, id: i64) -> Result<Option<System>, StoreError> {
-        let Some(row) = sqlx::query(
-            "SELECT id, name, created_at, created_by, (SELECT COUNT(*) FROM versions v WHERE v.system_id = s.id) FROM systems s WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let versions: i64 = row.try_get(4)?;
-        let latest = if versions > 0 {
-            self.version_summary(id, versions).await?
-        } else {
-            None
-        };
-        Ok(Some(System {
-            id: row.try_get(0)?,
-            name: row.try_get(1)?,
-            created_at: row.try_get(2)?,
-            created_by: row.try_get(3)?,
-            versions,
-            latest,
-        }))
+        sqlx::query(sqlx::AssertSqlSafe(system_sql("WHERE s.id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(system)
+            .transpose()
+            .map_err(Into::into)
     }
 
     /// A system's versions, oldest first.
@@ -377,6 +356,37 @@ async fn insert_version(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Systems joined with their latest version. Versions are numbered 1, 2, 3… without gaps
+/// ([`Store::add_version`]), so the latest number is also the count.
+fn system_sql(filter: &str) -> String {
+    let latest: Vec<String> = SUMMARY_COLUMNS
+        .split(", ")
+        .map(|c| format!("v.{c}"))
+        .collect();
+    format!(
+        "SELECT s.id AS system_id, s.name AS system_name, s.created_at AS system_created_at, \
+         s.created_by AS system_created_by, {} FROM systems s LEFT JOIN versions v \
+         ON v.system_id = s.id AND v.number = (SELECT MAX(m.number) FROM versions m WHERE m.system_id = s.id) \
+         {filter} ORDER BY s.id DESC",
+        latest.join(", ")
+    )
+}
+
+fn system(row: &AnyRow) -> Result<System, sqlx::Error> {
+    let latest = match row.try_get::<Option<i64>, _>("number")? {
+        Some(_) => Some(summary(row)?),
+        None => None,
+    };
+    Ok(System {
+        id: row.try_get("system_id")?,
+        name: row.try_get("system_name")?,
+        created_at: row.try_get("system_created_at")?,
+        created_by: row.try_get("system_created_by")?,
+        versions: latest.as_ref().map_or(0, |v| v.number),
+        latest,
+    })
 }
 
 fn summary(row: &AnyRow) -> Result<VersionSummary, sqlx::Error> {

@@ -3,6 +3,7 @@
 //! name, country and role, and the laws it is exposed to; exposed nodes and the flows into them
 //! are red, encrypted flows are dashed. All text is XML-escaped.
 
+use petgraph::graph::NodeIndex;
 use std::collections::HashMap;
 
 /// A box in the figure.
@@ -49,43 +50,45 @@ pub fn svg(nodes: &[Node], edges: &[Edge]) -> String {
         .filter_map(|e| Some((*index.get(e.from.as_str())?, *index.get(e.to.as_str())?, e)))
         .collect();
 
-    // Longest-path depth from the root; the flow graph is acyclic (validated on load).
-    let mut depth = vec![0usize; nodes.len()];
-    let mut reached = vec![false; nodes.len()];
-    if !nodes.is_empty() {
-        reached[0] = true;
+    // Longest-path depth from the root, in topological order: the flow graph is acyclic
+    // (validated on load). Nodes the root does not reach go to the first column after it.
+    let mut graph = petgraph::graph::DiGraph::<(), ()>::with_capacity(nodes.len(), links.len());
+    for _ in nodes {
+        graph.add_node(());
     }
-    for _ in 0..nodes.len() {
-        let mut changed = false;
-        for &(a, b, _) in &links {
-            if reached[a] && (!reached[b] || depth[b] < depth[a] + 1) {
-                reached[b] = true;
-                depth[b] = depth[a] + 1;
-                changed = true;
+    for &(a, b, _) in &links {
+        graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
+    }
+    let order = petgraph::algo::toposort(&graph, None).expect("flows are acyclic");
+    let mut depth: Vec<Option<usize>> = vec![None; nodes.len()];
+    if !nodes.is_empty() {
+        depth[0] = Some(0);
+    }
+    for n in &order {
+        if let Some(d) = depth[n.index()] {
+            for m in graph.neighbors(*n) {
+                depth[m.index()] = depth[m.index()].max(Some(d + 1));
             }
         }
-        if !changed {
-            break;
-        }
     }
-    for (i, r) in reached.iter().enumerate().skip(1) {
-        if !r {
-            depth[i] = 1;
-        }
-    }
+    let depth: Vec<usize> = depth.into_iter().map(|d| d.unwrap_or(1)).collect();
     let columns = depth.iter().copied().max().unwrap_or(0) + 1;
+    let mut by_column: Vec<Vec<usize>> = vec![Vec::new(); columns];
+    for (i, &d) in depth.iter().enumerate() {
+        by_column[d].push(i);
+    }
 
     // Order each column by the mean row of the nodes that send to it, then by model order.
-    let mut rows: Vec<Vec<usize>> = vec![Vec::new(); columns];
+    let mut rows: Vec<Vec<usize>> = Vec::with_capacity(columns);
     let mut row_of = vec![0f64; nodes.len()];
-    for (col, column) in rows.iter_mut().enumerate() {
-        let mut members: Vec<(f64, usize)> = (0..nodes.len())
-            .filter(|&i| depth[i] == col)
+    for (col, members) in by_column.into_iter().enumerate() {
+        let mut keyed: Vec<(f64, usize)> = members
+            .into_iter()
             .map(|i| {
-                let senders: Vec<f64> = links
-                    .iter()
-                    .filter(|&&(a, b, _)| b == i && depth[a] < col)
-                    .map(|&(a, _, _)| row_of[a])
+                let senders: Vec<f64> = graph
+                    .neighbors_directed(NodeIndex::new(i), petgraph::Direction::Incoming)
+                    .filter(|a| depth[a.index()] < col)
+                    .map(|a| row_of[a.index()])
                     .collect();
                 let key = if senders.is_empty() {
                     f64::MAX
@@ -95,11 +98,11 @@ pub fn svg(nodes: &[Node], edges: &[Edge]) -> String {
                 (key, i)
             })
             .collect();
-        members.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-        for (r, &(_, i)) in members.iter().enumerate() {
+        keyed.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+        for (r, &(_, i)) in keyed.iter().enumerate() {
             row_of[i] = r as f64;
         }
-        *column = members.into_iter().map(|(_, i)| i).collect();
+        rows.push(keyed.into_iter().map(|(_, i)| i).collect());
     }
 
     let tallest = rows.iter().map(Vec::len).max().unwrap_or(1).max(1);

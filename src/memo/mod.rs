@@ -140,9 +140,9 @@ impl Renderer {
             .map(|p| (p.id.as_str(), p.name.value.as_str()))
             .collect();
         party_names.insert(CONTROLLER, &report.controller.name);
+        ctx.insert("flows", &flow_rows(model, report, kb, &party_names));
         ctx.insert("party_names", &party_names);
         ctx.insert("r", report);
-        ctx.insert("flows", &flow_rows(model, report, kb));
         ctx.insert("graph_svg", &flow_graph(model, report, kb, self.t(lang)));
         ctx.insert("knowledge_used", &knowledge_used(report, kb));
         ctx.insert(
@@ -462,8 +462,13 @@ struct FlowRow {
     purpose: Option<String>,
 }
 
-fn flow_rows(model: &Model, report: &Report, kb: &Knowledge) -> Vec<FlowRow> {
-    let name_of = |id: &str| party_name(model, report, id);
+fn flow_rows(
+    model: &Model,
+    report: &Report,
+    kb: &Knowledge,
+    party_names: &BTreeMap<&str, &str>,
+) -> Vec<FlowRow> {
+    let name_of = |id: &str| party_names.get(id).copied().unwrap_or(id).to_string();
     model
         .flows
         .iter()
@@ -487,18 +492,6 @@ fn flow_rows(model: &Model, report: &Report, kb: &Knowledge) -> Vec<FlowRow> {
             purpose: f.purpose.clone(),
         })
         .collect()
-}
-
-fn party_name(model: &Model, report: &Report, id: &str) -> String {
-    if id == CONTROLLER {
-        return report.controller.name.clone();
-    }
-    model
-        .parties
-        .iter()
-        .find(|p| p.id == id)
-        .map(|p| p.name.value.clone())
-        .unwrap_or_else(|| id.to_string())
 }
 
 /// The SVG figure of the flow graph.

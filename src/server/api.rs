@@ -143,6 +143,12 @@ impl From<crate::InputError> for ApiError {
     }
 }
 
+impl From<crate::memo::RenderError> for ApiError {
+    fn from(e: crate::memo::RenderError) -> ApiError {
+        ApiError::internal(e)
+    }
+}
+
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> ApiError {
         ApiError::internal(e)
@@ -424,13 +430,9 @@ pub async fn version_pdf(
             ))
         }
     };
-    let doc = doc.map_err(ApiError::internal)?;
+    let doc = doc?;
     let pdf = state.render_pdf(doc).await?;
-    let lang = serde_json::to_value(report.language).map_err(ApiError::internal)?;
-    let name = format!(
-        "{stem}-{id}-v{number}-{}.pdf",
-        lang.as_str().unwrap_or("sv")
-    );
+    let name = format!("{stem}-{id}-v{number}-{}.pdf", report.language.code());
     Ok((name, pdf))
 }
 
@@ -545,34 +547,35 @@ pub async fn comparison(
             "name at least one system: ?systems=1,2",
         ));
     }
-    let mut reports = Vec::new();
-    let mut opts = AssessOptions {
-        policy: q.policy.clone(),
-        as_of: q.as_of,
-        lang: q.lang,
-        today: None,
-    };
+    let mut versions = Vec::new();
     for id in ids {
         let system = state
             .store
             .system(id)
             .await?
             .ok_or_else(|| ApiError::not_found(&format!("system {id}")))?;
-        let v = state
-            .store
-            .version(id, system.versions)
-            .await?
-            .ok_or_else(|| ApiError::not_found(&format!("system {id}'s latest version")))?;
-        // One profile, date and language for all: the query's, else the first system's.
-        opts.policy.get_or_insert(v.summary.policy.clone());
-        if opts.as_of.is_none() {
-            opts.as_of = v.summary.as_of.parse().ok();
-        }
-        if opts.lang.is_none() {
-            opts.lang = serde_json::from_value(serde_json::json!(v.summary.language)).ok();
-        }
-        reports.push(state.assess(&v.model_text, &v.summary.file_name, &opts)?.1);
+        versions.push(
+            state
+                .store
+                .version(id, system.versions)
+                .await?
+                .ok_or_else(|| ApiError::not_found(&format!("system {id}'s latest version")))?,
+        );
     }
+    let models = versions
+        .iter()
+        .map(|v| crate::load_model(&v.model_text, &v.summary.file_name, &state.kb))
+        .collect::<Result<Vec<_>, _>>()?;
+    // One profile, date and language for all: the query's, else those the first system's
+    // latest version was saved with.
+    let first = &versions[0].summary;
+    let opts = AssessOptions {
+        policy: q.policy.clone().or_else(|| Some(first.policy.clone())),
+        as_of: q.as_of.or_else(|| first.as_of.parse().ok()),
+        lang: q.lang.or_else(|| Lang::from_code(&first.language)),
+        today: None,
+    };
+    let reports = crate::compare::assess_alike(&state.kb, &models, &opts)?;
     Ok(crate::compare::compare(&state.kb, &reports)?)
 }
 

@@ -341,18 +341,12 @@ struct FormErrors {
     model_text: String,
     diagnostics: Vec<Diagnostic>,
     lines: Vec<Value>,
-    message: Option<String>,
 }
 
 impl FormErrors {
-    fn new(
-        name: &str,
-        note: &str,
-        text: &str,
-        diagnostics: Vec<Diagnostic>,
-        message: Option<String>,
-    ) -> FormErrors {
-        let lines = text
+    fn new(form: &ModelForm, diagnostics: Vec<Diagnostic>) -> FormErrors {
+        let lines = form
+            .text
             .lines()
             .enumerate()
             .map(|(i, l)| {
@@ -362,12 +356,11 @@ impl FormErrors {
             })
             .collect();
         FormErrors {
-            name: name.to_string(),
-            note: note.to_string(),
-            model_text: text.to_string(),
+            name: form.name.clone(),
+            note: form.note.clone(),
+            model_text: form.text.clone(),
             diagnostics,
             lines,
-            message,
         }
     }
 }
@@ -460,7 +453,7 @@ async fn create_system(
     let (model, report) = match state.assess(&form.text, &form.file_name, &judging_for_ui(lang)) {
         Ok(x) => x,
         Err(e) => {
-            let errors = FormErrors::new(&form.name, &form.note, &form.text, e.diagnostics, None);
+            let errors = FormErrors::new(&form, e.diagnostics);
             return index_with(
                 &state,
                 lang,
@@ -579,7 +572,7 @@ async fn add_version(
     let report = match state.assess(&form.text, &form.file_name, &judging_for_ui(lang)) {
         Ok((_, r)) => r,
         Err(e) => {
-            let errors = FormErrors::new(&form.name, &form.note, &form.text, e.diagnostics, None);
+            let errors = FormErrors::new(&form, e.diagnostics);
             return system_with(
                 &state,
                 lang,
@@ -739,9 +732,7 @@ async fn diff_pdf(
     let lang = lang(&headers);
     let result = async {
         let change = api::change_report(&state, id, &f.query(lang)?).await?;
-        let doc = state.renderer.diff(&change, lang, &state.kb).map_err(|e| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-        })?;
+        let doc = state.renderer.diff(&change, lang, &state.kb)?;
         Ok::<_, ApiError>(state.render_pdf(doc).await?)
     }
     .await;
@@ -753,12 +744,9 @@ async fn diff_pdf(
 
 /// `?systems=1&systems=2` (checkboxes) or `?systems=1,2`.
 fn compare_query(raw: Option<&str>, lang: Lang) -> CompareQuery {
-    let ids: Vec<String> = raw
-        .unwrap_or_default()
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .filter(|(k, _)| *k == "systems")
-        .map(|(_, v)| v.replace("%2C", ",").replace("%2c", ","))
+    let ids: Vec<String> = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+        .filter(|(k, _)| k == "systems")
+        .map(|(_, v)| v.into_owned())
         .collect();
     CompareQuery {
         systems: ids.join(","),
@@ -804,9 +792,7 @@ async fn compare_pdf(
     let lang = lang(&headers);
     let result = async {
         let c = api::comparison(&state, &compare_query(raw.as_deref(), lang)).await?;
-        let doc = state.renderer.compare(&c, &state.kb).map_err(|e| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-        })?;
+        let doc = state.renderer.compare(&c, &state.kb)?;
         Ok::<_, ApiError>(state.render_pdf(doc).await?)
     }
     .await;
