@@ -136,6 +136,16 @@ struct Output {
     typ: Option<PathBuf>,
 }
 
+/// How `compare` and `diff` give their result: the data as JSON, or a rendered PDF.
+#[derive(Args)]
+struct Emit {
+    /// pdf (via typst) or json (to -o, else standard output).
+    #[arg(long, value_enum, default_value = "pdf")]
+    format: DocFormat,
+    #[command(flatten)]
+    out: Output,
+}
+
 #[derive(Args)]
 struct DocArgs {
     /// The model file (YAML or JSON).
@@ -146,7 +156,7 @@ struct DocArgs {
     out: Output,
 }
 
-#[derive(Clone, Copy, PartialEq, ValueEnum)]
+#[derive(Clone, Copy, ValueEnum)]
 enum DocFormat {
     Pdf,
     Json,
@@ -185,13 +195,10 @@ struct CompareArgs {
     /// The model files, one per alternative.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// pdf (via typst) or json (to -o, else standard output).
-    #[arg(long, value_enum, default_value = "pdf")]
-    format: DocFormat,
     #[command(flatten)]
     judging: Judging,
     #[command(flatten)]
-    out: Output,
+    emit: Emit,
 }
 
 #[derive(Args)]
@@ -206,13 +213,10 @@ struct DiffArgs {
     /// Days to object after the notice, overriding the DPA terms in the model.
     #[arg(long)]
     objection_days: Option<u32>,
-    /// pdf (via typst) or json (to -o, else standard output).
-    #[arg(long, value_enum, default_value = "pdf")]
-    format: DocFormat,
     #[command(flatten)]
     judging: Judging,
     #[command(flatten)]
-    out: Output,
+    emit: Emit,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -286,16 +290,15 @@ fn init_logging(json: bool) {
 /// `--format json` prints (or writes) the data; `pdf` renders it and writes the document.
 fn emit<T: serde::Serialize>(
     value: &T,
-    format: DocFormat,
-    out: &Output,
+    how: &Emit,
     default_stem: &Path,
     render: impl FnOnce(&tia::memo::Renderer) -> Result<tia::typst::Document, tia::memo::RenderError>,
 ) -> Result<ExitCode, Failure> {
-    match format {
-        DocFormat::Json => write_json(value, out.output.as_deref())?,
+    match how.format {
+        DocFormat::Json => write_json(value, how.out.output.as_deref())?,
         DocFormat::Pdf => {
             let doc = render(&tia::memo::Renderer::new()?)?;
-            write_document(&doc, out, default_stem)?;
+            write_document(&doc, &how.out, default_stem)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -486,13 +489,9 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 .collect::<Result<Vec<_>, _>>()?;
             let reports = tia::compare::assess_alike(&kb, &models, &a.judging.options())?;
             let comparison = tia::compare::compare(&kb, &reports)?;
-            emit(
-                &comparison,
-                a.format,
-                &a.out,
-                Path::new("comparison"),
-                |r| r.compare(&comparison, &kb),
-            )
+            emit(&comparison, &a.emit, Path::new("comparison"), |r| {
+                r.compare(&comparison, &kb)
+            })
         }
         Command::Diff(a) => {
             let kb = tia::load_knowledge(cli.global.knowledge.as_deref())?;
@@ -511,7 +510,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     objection_days: a.objection_days,
                 },
             );
-            emit(&change, a.format, &a.out, &a.new, |r| {
+            emit(&change, &a.emit, &a.new, |r| {
                 r.diff(&change, new.language, &kb)
             })
         }
