@@ -217,6 +217,9 @@ fn consult_pack_follows_article_36_3_and_says_the_dpo_is_missing() {
             "Biträdets garantier enligt artikel 28",
             "Verkan av artikel 48",
             "Fortsatt behandling efter införandet",
+            // The sections IMY asked for cite their sources (rule STH-8's citations).
+            "IMY:s yttrande i förhandssamråd om Azure AD och Teams",
+            "Art. 28, 36, 48",
             "Microsoft Ireland Operations Limited",
             "CLOUD Act",
         ],

@@ -145,6 +145,19 @@ impl Renderer {
         ctx.insert("r", report);
         ctx.insert("graph_svg", &flow_graph(model, report, kb, self.t(lang)));
         ctx.insert("knowledge_used", &knowledge_used(report, kb));
+        // Every rule's citations, so a document can cite the rule behind a section (the
+        // consultation pack cites STH-8 for its art. 28, 48 and continued-processing parts).
+        let rule_citations: BTreeMap<&str, Vec<String>> = kb
+            .rules
+            .iter()
+            .map(|r| {
+                (
+                    r.id.as_str(),
+                    r.citations.iter().map(|c| kb.cite(c)).collect(),
+                )
+            })
+            .collect();
+        ctx.insert("rule_citations", &rule_citations);
         ctx.insert(
             "stale",
             &report
