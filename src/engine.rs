@@ -2,8 +2,8 @@
 //! which law and why, the transfer tool per flow, the DPIA screening, the rules and the verdict.
 
 use crate::knowledge::{
-    AdequacyScope, CategoryFlag, Connection, CriterionTest, Effect, Knowledge, Mechanism, Policy,
-    Scope, Severity,
+    AdequacyScope, Authority, Basis, CategoryFlag, Connection, CriterionTest, Effect, Knowledge,
+    Mechanism, Policy, Question, Scope, Severity,
 };
 use crate::model::{Access, Endpoint, KeyHolder, Model, Owner, TransferTool};
 use crate::rules::Ctx;
@@ -28,7 +28,8 @@ pub enum ExposureStatus {
     Effective,
     /// Supplementary measures on every flow into the party remove the law's mechanisms.
     Mitigated,
-    /// An adequacy decision the policy profile trusts covers the connection.
+    /// An adequacy decision covers every connection (in law: the DPF for a listed US
+    /// recipient; under a profile: only the adequacy the profile accepts).
     CoveredByAdequacy,
     /// The party cannot read the data (encrypted with keys it does not hold).
     Neutralised,
@@ -42,7 +43,13 @@ pub struct ConnectionPath {
     pub owners: Vec<(String, String, f64)>,
     /// For location: the country and whether it is an access (not processing) location.
     pub location: Option<(String, bool)>,
+    /// Covered in law by an adequacy decision (the DPF covers a transfer to a listed US
+    /// recipient, never a party reached through its parent).
     pub covered: bool,
+    /// Covered by adequacy the policy profile accepts.
+    pub policy_covered: bool,
+    /// The decision that covers it in law.
+    pub decision: Option<String>,
 }
 
 /// A party that a law can compel.
@@ -51,7 +58,11 @@ pub struct Exposure {
     pub party: usize,
     pub law: usize,
     pub connections: Vec<ConnectionPath>,
+    /// The status in law.
     pub status: ExposureStatus,
+    /// The status under the policy profile (differs when the profile refuses an adequacy
+    /// decision the law provides, e.g. the DPF).
+    pub policy_status: ExposureStatus,
     /// Measures that remove the law's mechanisms (when mitigated).
     pub mitigated_by: Vec<String>,
     /// The adequacy decision that covers the connection (when covered).
@@ -63,7 +74,6 @@ pub struct Exposure {
 struct ControlLink {
     owners: Vec<(String, String, f64)>,
     country: String,
-    dpf_certified: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -79,7 +89,10 @@ pub struct PartyFacts {
     pub reads: bool,
     pub categories: CatSet,
     pub flags: u16,
+    /// An effective exposure under the policy profile.
     pub exposed: bool,
+    /// An effective exposure in law.
+    pub exposed_in_law: bool,
     control: Vec<ControlLink>,
 }
 
@@ -139,6 +152,18 @@ pub struct Hit {
     pub severity: Severity,
 }
 
+/// One legal question's conclusion.
+#[derive(Debug, Clone)]
+pub struct QuestionResult {
+    pub question: Question,
+    /// Whether the question arises for this controller (national public law: public bodies
+    /// and EU institutions).
+    pub applicable: bool,
+    pub conclusion: Verdict,
+    /// Indices into `hits`.
+    pub hits: Vec<usize>,
+}
+
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -173,8 +198,14 @@ pub struct Analysis<'a> {
     pub hits: Vec<Hit>,
     /// Per rule: how many subjects it was evaluated on, and how many it fired for.
     pub trace: Vec<(usize, usize)>,
+    /// The three legal questions, in order, each with its conclusion.
+    pub questions: Vec<QuestionResult>,
     pub verdict: Verdict,
+    /// The questions whose conclusion is the verdict (empty when acceptable).
+    pub decided_by: Vec<Question>,
     pub prior_consultation_required: bool,
+    /// The controller's supervisory authority.
+    pub authority: Option<&'a Authority>,
 }
 
 fn cat_index(kb: &Knowledge, id: &str) -> Option<usize> {
@@ -246,10 +277,14 @@ impl<'a> Analysis<'a> {
             },
             hits: Vec::new(),
             trace: Vec::new(),
+            questions: Vec::new(),
             verdict: Verdict::Acceptable,
+            decided_by: Vec::new(),
             prior_consultation_required: false,
+            authority: kb.authority_for(&model.controller.country, model.controller.kind),
         };
-        an.processing_flags = flags_of(kb, an.processing_categories);
+        an.processing_flags = flags_of(kb, an.processing_categories)
+            | subject_flags(kb, &model.processing.data_subjects);
         an.build_graph();
         an.propagate();
         an.control();
@@ -350,7 +385,8 @@ impl<'a> Analysis<'a> {
                 .filter(|&k| seen_from(model_flows[k].from_ix, &seen))
                 .filter(|&k| {
                     let f = &model_flows[k];
-                    f.access != Access::StorageEncrypted || f.key_holder == KeyHolder::Provider
+                    !matches!(f.access, Access::StorageEncrypted | Access::Pseudonymised)
+                        || f.key_holder == KeyHolder::Provider
                 })
                 .collect();
             p.reads = p
@@ -400,31 +436,54 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    /// Whether every third country a flow reaches has adequacy the profile trusts.
-    pub fn destination_adequate(&self, k: usize) -> bool {
+    /// Whether every third country a flow reaches has adequacy: in law (the DPF for a listed
+    /// recipient), or under the profile (only the adequacy it accepts).
+    pub fn destination_adequate(&self, k: usize, basis: Basis) -> bool {
         let p = self.model.flows[k].to_ix;
-        self.flows[k].transfer.third_countries.iter().all(|c| {
-            self.kb.adequacy_on(c, self.as_of).any(|a| {
-                self.policy.trusted_adequacy.contains(&a.scope)
-                    && match a.scope {
-                        AdequacyScope::Full | AdequacyScope::Commercial => true,
-                        AdequacyScope::DpfCertified | AdequacyScope::PrivacyShieldCertified => {
-                            self.dpf_certified_in(p, c)
-                        }
+        self.flows[k]
+            .transfer
+            .third_countries
+            .iter()
+            .all(|c| self.adequacy_covering(p, c, false, basis).is_some())
+    }
+
+    /// The adequacy decision that covers a transfer to (or a law of) country `c` for party
+    /// `p`. The DPF and Privacy Shield cover only a recipient that is itself listed and
+    /// incorporated there; `control_only` (a party reached through its parent, no transfer)
+    /// is covered only by a decision on the whole country. Under `Basis::Policy` only the
+    /// scopes the profile accepts count.
+    pub fn adequacy_covering(
+        &self,
+        p: usize,
+        c: &str,
+        control_only: bool,
+        basis: Basis,
+    ) -> Option<&'a crate::knowledge::Adequacy> {
+        let kb = self.kb;
+        let party = &self.model.parties[p];
+        kb.adequacy_on(c, self.as_of).find(|a| {
+            (basis == Basis::Law || self.policy.trusted_adequacy.contains(&a.scope))
+                && match a.scope {
+                    AdequacyScope::Full | AdequacyScope::Commercial => true,
+                    AdequacyScope::DpfCertified | AdequacyScope::PrivacyShieldCertified => {
+                        !control_only
+                            && party.incorporated.value == c
+                            && party.dpf_certified.value
                     }
-            })
+                }
         })
     }
 
-    fn dpf_certified_in(&self, p: usize, country: &str) -> bool {
-        let party = &self.model.parties[p];
-        (party.incorporated.value == country && party.dpf_certified.value)
-            || self.parties[p]
-                .control
-                .iter()
-                .any(|c| c.country == country && c.dpf_certified)
-            || (party.dpf_certified.value
-                && party.owners.value.iter().any(|o| o.country == country))
+    /// Whether the flow's tool is one the profile accepts (false for a DPF transfer under a
+    /// profile that does not rely on the DPF).
+    pub fn tool_accepted_by_profile(&self, k: usize) -> bool {
+        let t = &self.flows[k].transfer;
+        let scope = match t.effective {
+            TransferTool::Dpf => AdequacyScope::DpfCertified,
+            TransferTool::PrivacyShield => AdequacyScope::PrivacyShieldCertified,
+            _ => return true,
+        };
+        self.policy.trusted_adequacy.contains(&scope)
     }
 
     fn transfers(&mut self) {
@@ -444,7 +503,13 @@ impl<'a> Analysis<'a> {
             third.dedup();
             let mut t = Transfer {
                 third_countries: third,
-                declared: f.transfer_tools.clone(),
+                declared: f
+                    .transfer_tools
+                    .iter()
+                    .zip(&f.tool_periods)
+                    .filter(|(_, p)| p.contains(as_of))
+                    .map(|(t, _)| *t)
+                    .collect(),
                 effective: TransferTool::None,
                 inferred: false,
                 invalid: Vec::new(),
@@ -452,7 +517,7 @@ impl<'a> Analysis<'a> {
             };
             if !t.third_countries.is_empty() {
                 let mut chosen = None;
-                for tool in &f.transfer_tools {
+                for tool in &t.declared.clone() {
                     match self.tool_valid(*tool, &t.third_countries, f.to_ix) {
                         Ok(basis) => {
                             chosen = Some((*tool, basis));
@@ -463,6 +528,7 @@ impl<'a> Analysis<'a> {
                     }
                 }
                 if chosen.is_none() && f.transfer_tools.is_empty() {
+                    // No tool declared: infer adequacy or the DPF where the law gives it.
                     for tool in [TransferTool::Adequacy, TransferTool::Dpf] {
                         if let Ok(basis) = self.tool_valid(tool, &t.third_countries, f.to_ix) {
                             chosen = Some((tool, basis));
@@ -540,7 +606,8 @@ impl<'a> Analysis<'a> {
                             &[("country", &kb.country_name(c, lang)), ("date", &date)],
                         ));
                     };
-                    if !self.dpf_certified_in(p, c) {
+                    let party = &self.model.parties[p];
+                    if !(party.dpf_certified.value && party.incorporated.value == *c) {
                         return Err(kb.phrase(
                             "tool.not_certified",
                             lang,
@@ -557,7 +624,7 @@ impl<'a> Analysis<'a> {
     }
 
     fn find_exposures(&mut self) {
-        let (kb, as_of, policy) = (self.kb, self.as_of, self.policy);
+        let (kb, as_of) = (self.kb, self.as_of);
         let processing_measures: Vec<&crate::knowledge::Measure> = self
             .model
             .processing
@@ -577,45 +644,54 @@ impl<'a> Analysis<'a> {
                 continue;
             }
             let party = &self.model.parties[p];
+            // Flows through which the data travel to the party across third-country networks.
+            let crossing: Vec<usize> = self.parties[p]
+                .exposable
+                .iter()
+                .copied()
+                .filter(|&k| !self.flows[k].transfer.third_countries.is_empty())
+                .collect();
             for &l in &laws {
                 let law = &kb.laws.items[l];
                 let j = law.jurisdiction.as_str();
                 let mut conns = Vec::new();
+                let conn = |connection, owners, location| ConnectionPath {
+                    connection,
+                    owners,
+                    location,
+                    covered: false,
+                    policy_covered: false,
+                    decision: None,
+                };
                 for reach in &law.reach {
                     match reach {
                         Connection::Incorporation if party.incorporated.value == j => {
-                            conns.push(ConnectionPath {
-                                connection: Connection::Incorporation,
-                                owners: Vec::new(),
-                                location: None,
-                                covered: false,
-                            })
+                            conns.push(conn(Connection::Incorporation, Vec::new(), None))
                         }
                         Connection::Control => {
                             for c in self.parties[p].control.iter().filter(|c| c.country == j) {
-                                conns.push(ConnectionPath {
-                                    connection: Connection::Control,
-                                    owners: c.owners.clone(),
-                                    location: None,
-                                    covered: false,
-                                });
+                                conns.push(conn(Connection::Control, c.owners.clone(), None));
                             }
                         }
                         Connection::Location => {
                             if party.locations.value.iter().any(|c| c == j) {
-                                conns.push(ConnectionPath {
-                                    connection: Connection::Location,
-                                    owners: Vec::new(),
-                                    location: Some((j.to_string(), false)),
-                                    covered: false,
-                                });
+                                conns.push(conn(
+                                    Connection::Location,
+                                    Vec::new(),
+                                    Some((j.to_string(), false)),
+                                ));
                             } else if party.access_locations.value.iter().any(|c| c == j) {
-                                conns.push(ConnectionPath {
-                                    connection: Connection::Location,
-                                    owners: Vec::new(),
-                                    location: Some((j.to_string(), true)),
-                                    covered: false,
-                                });
+                                conns.push(conn(
+                                    Connection::Location,
+                                    Vec::new(),
+                                    Some((j.to_string(), true)),
+                                ));
+                            }
+                        }
+                        Connection::Transit => {
+                            if let Some(&k) = crossing.first() {
+                                let countries = self.flows[k].transfer.third_countries.join(", ");
+                                conns.push(conn(Connection::Transit, Vec::new(), Some((countries, false))));
                             }
                         }
                         _ => {}
@@ -624,49 +700,63 @@ impl<'a> Analysis<'a> {
                 if conns.is_empty() {
                     continue;
                 }
-                // Adequacy the profile trusts.
-                let mut covered_by = None;
+                // Coverage per connection, in law and under the profile.
                 for c in conns.iter_mut() {
-                    for a in kb.adequacy_on(j, as_of) {
-                        if !policy.trusted_adequacy.contains(&a.scope) {
-                            continue;
-                        }
-                        let ok = match a.scope {
-                            AdequacyScope::Full | AdequacyScope::Commercial => true,
-                            AdequacyScope::DpfCertified | AdequacyScope::PrivacyShieldCertified => {
-                                match c.connection {
-                                    Connection::Control => {
-                                        self.parties[p].control.iter().any(|l| {
-                                            l.country == j
-                                                && l.dpf_certified
-                                                && l.owners == c.owners
-                                        })
-                                    }
-                                    _ => self.dpf_certified_in(p, j),
+                    for basis in [Basis::Law, Basis::Policy] {
+                        let decision = match c.connection {
+                            Connection::Transit => {
+                                if crossing.iter().all(|&k| self.destination_adequate(k, basis)) {
+                                    // The decision of the first crossing flow's destination.
+                                    crossing.first().and_then(|&k| {
+                                        self.flows[k].transfer.third_countries.first().and_then(
+                                            |cc| self.adequacy_covering(p, cc, false, basis),
+                                        )
+                                    })
+                                } else {
+                                    None
                                 }
                             }
+                            Connection::Control => self.adequacy_covering(p, j, true, basis),
+                            _ => self.adequacy_covering(p, j, false, basis),
                         };
-                        if ok {
-                            c.covered = true;
-                            covered_by = Some(a.decision.clone());
-                            break;
+                        match basis {
+                            Basis::Law => {
+                                c.covered = decision.is_some();
+                                c.decision = decision.map(|a| a.decision.clone());
+                            }
+                            Basis::Policy => c.policy_covered = decision.is_some(),
                         }
                     }
                 }
                 let facts = &self.parties[p];
                 let mut mitigated_by = Vec::new();
-                let status = if facts.exposable.is_empty() {
-                    ExposureStatus::Neutralised
+                let (status, policy_status) = if facts.exposable.is_empty() {
+                    (ExposureStatus::Neutralised, ExposureStatus::Neutralised)
                 } else if let Some(ms) = self.mitigation(p, &law.mechanisms, &processing_measures) {
                     mitigated_by = ms;
-                    ExposureStatus::Mitigated
-                } else if conns.iter().all(|c| c.covered) {
-                    ExposureStatus::CoveredByAdequacy
+                    (ExposureStatus::Mitigated, ExposureStatus::Mitigated)
                 } else {
-                    covered_by = None;
-                    ExposureStatus::Effective
+                    let of = |covered: bool| {
+                        if covered {
+                            ExposureStatus::CoveredByAdequacy
+                        } else {
+                            ExposureStatus::Effective
+                        }
+                    };
+                    (
+                        of(conns.iter().all(|c| c.covered)),
+                        of(conns.iter().all(|c| c.policy_covered)),
+                    )
+                };
+                let covered_by = if status == ExposureStatus::CoveredByAdequacy {
+                    conns.iter().find_map(|c| c.decision.clone())
+                } else {
+                    None
                 };
                 if status == ExposureStatus::Effective {
+                    self.parties[p].exposed_in_law = true;
+                }
+                if policy_status == ExposureStatus::Effective {
                     self.parties[p].exposed = true;
                 }
                 self.exposures.push(Exposure {
@@ -674,6 +764,7 @@ impl<'a> Analysis<'a> {
                     law: l,
                     connections: conns,
                     status,
+                    policy_status,
                     mitigated_by,
                     covered_by,
                 });
@@ -814,6 +905,7 @@ impl<'a> Analysis<'a> {
                                 exposure: Some(e),
                                 flow: None,
                                 party: Some(e.party),
+                                basis: rule.basis,
                             },
                         );
                     }
@@ -829,6 +921,7 @@ impl<'a> Analysis<'a> {
                                     exposure: None,
                                     flow: Some(k),
                                     party: Some(f.to_ix),
+                                    basis: rule.basis,
                                 },
                             );
                         }
@@ -845,6 +938,7 @@ impl<'a> Analysis<'a> {
                                     exposure: None,
                                     flow: None,
                                     party: Some(p),
+                                    basis: rule.basis,
                                 },
                             );
                         }
@@ -859,6 +953,7 @@ impl<'a> Analysis<'a> {
                             exposure: None,
                             flow: None,
                             party: None,
+                            basis: rule.basis,
                         },
                     );
                 }
@@ -870,16 +965,55 @@ impl<'a> Analysis<'a> {
     }
 
     fn decide(&mut self) {
-        let worst = self
-            .hits
-            .iter()
-            .map(|h| h.effect)
-            .max()
-            .unwrap_or(Effect::Inform);
-        self.verdict = match worst {
+        let kb = self.kb;
+        let conclusion = |effect: Effect| match effect {
             Effect::Blocking => Verdict::NotAcceptable,
             Effect::Measures => Verdict::AcceptableWithMeasures,
             Effect::Inform => Verdict::Acceptable,
+        };
+        let national = matches!(
+            self.model.controller.kind,
+            crate::knowledge::ControllerKind::PublicBody
+                | crate::knowledge::ControllerKind::EuInstitution
+        );
+        self.questions = Question::ALL
+            .iter()
+            .map(|&q| {
+                let hits: Vec<usize> = self
+                    .hits
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, h)| kb.rules.items[h.rule].question == q)
+                    .map(|(i, _)| i)
+                    .collect();
+                let worst = hits
+                    .iter()
+                    .map(|&i| self.hits[i].effect)
+                    .max()
+                    .unwrap_or(Effect::Inform);
+                QuestionResult {
+                    question: q,
+                    applicable: q != Question::NationalLaw || national || !hits.is_empty(),
+                    conclusion: conclusion(worst),
+                    hits,
+                }
+            })
+            .collect();
+        // The verdict is the worst of the three conclusions.
+        self.verdict = self
+            .questions
+            .iter()
+            .map(|q| q.conclusion)
+            .min()
+            .unwrap_or(Verdict::Acceptable);
+        self.decided_by = if self.verdict == Verdict::Acceptable {
+            Vec::new()
+        } else {
+            self.questions
+                .iter()
+                .filter(|q| q.conclusion == self.verdict)
+                .map(|q| q.question)
+                .collect()
         };
         self.prior_consultation_required = self.dpia.required
             && self
@@ -919,6 +1053,15 @@ impl<'a> Analysis<'a> {
     }
 }
 
+/// The data flags the data subjects raise (children).
+fn subject_flags(kb: &Knowledge, subjects: &[String]) -> u16 {
+    subjects
+        .iter()
+        .filter_map(|s| kb.data_subjects.get(s))
+        .filter(|s| s.children)
+        .fold(0, |f, _| f | flag_bit(CategoryFlag::Children))
+}
+
 fn seen_from(e: Endpoint, seen: &[bool]) -> bool {
     match e {
         Endpoint::Controller => true,
@@ -953,7 +1096,6 @@ fn collect_control(
         out.push(ControlLink {
             owners: path.clone(),
             country: o.country.clone(),
-            dpf_certified: o.dpf_certified,
         });
         collect_control(kb, policy, as_of, &o.owners, path, out);
         path.pop();

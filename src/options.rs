@@ -2,7 +2,7 @@
 //! re-assessed; the residual verdict shows what it would achieve. One is recommended.
 
 use crate::engine::{Analysis, Verdict};
-use crate::knowledge::{CategoryFlag, Effect, OptionAction, OptionDef};
+use crate::knowledge::{Applicability, CategoryFlag, Effect, OptionAction, OptionDef};
 use crate::model::{Access, Endpoint, Fact, FactSource, KeyHolder, Model, Party};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -41,14 +41,6 @@ pub struct OptionResult {
     pub remaining_findings: usize,
     pub citations: Vec<String>,
 }
-
-/// Sensitive flags that the minimisation option removes.
-const SENSITIVE: [CategoryFlag; 4] = [
-    CategoryFlag::Art9,
-    CategoryFlag::Art10,
-    CategoryFlag::NationalId,
-    CategoryFlag::ProtectedIdentity,
-];
 
 type Outcome = Result<(Model, Vec<usize>), (OptionStatus, String)>;
 
@@ -105,6 +97,11 @@ fn try_option(an: &Analysis, def: &OptionDef) -> OptionResult {
         remaining_findings: 0,
         citations: def.citations.iter().map(|c| kb.cite(c)).collect(),
     };
+    if let Some(reason) = inapplicable(an, def) {
+        r.status = OptionStatus::NotApplicable;
+        r.reason = Some(reason);
+        return r;
+    }
     let counted = |a: &Analysis| a.hits.iter().filter(|h| h.effect != Effect::Inform).count();
     if matches!(
         def.action,
@@ -150,6 +147,36 @@ fn try_option(an: &Analysis, def: &OptionDef) -> OptionResult {
         }
     }
     r
+}
+
+/// Why the option makes no sense for this processing, if it does not.
+fn inapplicable(an: &Analysis, def: &OptionDef) -> Option<String> {
+    let kb = an.kb;
+    let lang = an.model.language;
+    let proc_ = &an.model.processing;
+    def.applies_when.iter().find_map(|cond| {
+        let ok = match cond {
+            Applicability::VoluntaryParticipation => {
+                proc_.participation == Some(crate::model::input::Participation::Voluntary)
+            }
+            Applicability::ProtectedIdentityPresent => {
+                an.processing_flags & crate::engine::flag_bit(CategoryFlag::ProtectedIdentity) != 0
+            }
+            Applicability::UnnecessaryCategory => !proc_.unnecessary_categories.is_empty(),
+        };
+        if ok {
+            return None;
+        }
+        let key = match cond {
+            Applicability::VoluntaryParticipation => match proc_.participation {
+                Some(_) => "option.participation_required",
+                None => "option.participation_unknown",
+            },
+            Applicability::ProtectedIdentityPresent => "option.no_protected_identity",
+            Applicability::UnnecessaryCategory => "option.all_categories_necessary",
+        };
+        Some(kb.phrase(key, lang, &[]))
+    })
 }
 
 fn rank(v: Verdict) -> u8 {
@@ -298,9 +325,8 @@ fn apply(an: &Analysis, def: &OptionDef) -> Outcome {
             let mut m = model.clone();
             for &p in &ex {
                 for &k in &an.parties[p].exposable {
-                    if !m.flows[k].measures.iter().any(|x| x == "pseudonymisation") {
-                        m.flows[k].measures.push("pseudonymisation".into());
-                    }
+                    m.flows[k].access = Access::Pseudonymised;
+                    m.flows[k].key_holder = KeyHolder::Controller;
                 }
             }
             Ok((m, ex))
@@ -309,17 +335,13 @@ fn apply(an: &Analysis, def: &OptionDef) -> Outcome {
             if ex.is_empty() {
                 return Err(none_exposed());
             }
-            let sensitive: Vec<String> = kb
-                .data_categories
-                .iter()
-                .filter(|c| c.flags.iter().any(|f| SENSITIVE.contains(f)))
-                .map(|c| c.id.clone())
-                .collect();
+            // Only what the model marks as not needed for the purpose can be left out.
+            let unneeded = &model.processing.unnecessary_categories;
             let mut m = model.clone();
             let mut targets = Vec::new();
             for &p in &ex {
                 let cats = crate::engine::cat_ids(kb, an.parties[p].categories);
-                if !cats.iter().any(|c| sensitive.iter().any(|s| s == c)) {
+                if !cats.iter().any(|c| unneeded.iter().any(|s| s == c)) {
                     continue;
                 }
                 targets.push(p);
@@ -331,7 +353,7 @@ fn apply(an: &Analysis, def: &OptionDef) -> Outcome {
                     m.flows[k].data_categories = Some(
                         current
                             .into_iter()
-                            .filter(|c| !sensitive.contains(c))
+                            .filter(|c| !unneeded.contains(c))
                             .collect(),
                     );
                 }
@@ -444,6 +466,7 @@ fn replace(an: &Analysis, targets: &[usize]) -> Model {
                 // A catalogue alternative keeps its own owners (it was chosen as EU/EEA-controlled).
                 let owners = v
                     .parents
+                    .owners()
                     .iter()
                     .filter_map(|o| {
                         crate::model::catalogue_owner(kb, &o.vendor, o.share, &mut seen)
@@ -487,6 +510,9 @@ fn replace(an: &Analysis, targets: &[usize]) -> Model {
             vendor,
             incorporated: fact(incorporated, &from),
             owners: fact(owners, &from),
+            // A replacement is chosen as EU/EEA-owned: that is what the option means.
+            owners_known: true,
+            ownership_source: None,
             locations: fact(locations, &from),
             access_locations: fact(access_locations, &from),
             dpf_certified: Fact {

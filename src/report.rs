@@ -5,14 +5,14 @@ use crate::diag::{known_hint, Diagnostic, InputError};
 use crate::engine::{
     cat_ids, Analysis, Dpia, Exposure, ExposureStatus, Hit, Subject, Transfer, Verdict,
 };
-use crate::knowledge::{Connection, Effect, Knowledge, Severity, StaleEntry};
+use crate::knowledge::{Basis, Connection, Effect, Knowledge, Question, Severity, StaleEntry};
 use crate::model::{FactSource, Lang, Model, TransferTool};
 use crate::options::{self, OptionResult};
 use chrono::NaiveDate;
 use serde::Serialize;
 
 /// Version of the JSON report's shape; bump on incompatible changes.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "2.0";
 
 /// How to assess: profile, date and language; None takes the model's or the default.
 #[derive(Debug, Clone, Default)]
@@ -52,6 +52,9 @@ pub struct PartyReport {
     pub incorporated: FactReport<String>,
     /// Ownership chains as text, one per line of owners.
     pub owners: FactReport<Vec<String>>,
+    /// Whether the owners are stated all the way up (listed, or `none` with a source).
+    pub owners_known: bool,
+    pub ownership_source: Option<String>,
     pub locations: FactReport<Vec<String>>,
     pub access_locations: FactReport<Vec<String>>,
     pub dpf_certified: FactReport<bool>,
@@ -70,7 +73,10 @@ pub struct PartyReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct ConnectionReport {
     pub connection: Connection,
+    /// Covered in law by an adequacy decision (the DPF only for a listed recipient).
     pub covered_by_adequacy: bool,
+    /// Covered by adequacy the policy profile accepts.
+    pub covered_under_policy: bool,
     /// "Microsoft Ireland Operations Limited (IE) → owned 100 % by Microsoft Corporation (US) → CLOUD Act §2713"
     pub path: String,
 }
@@ -82,7 +88,10 @@ pub struct ExposureReport {
     pub law: String,
     pub law_name: String,
     pub jurisdiction: String,
+    /// The status in law.
     pub status: ExposureStatus,
+    /// The status under the policy profile.
+    pub policy_status: ExposureStatus,
     pub connections: Vec<ConnectionReport>,
     /// The flows that bring the data to the party, from the controller.
     pub chain: String,
@@ -121,6 +130,10 @@ pub struct SubjectRef {
 pub struct Finding {
     pub id: String,
     pub rule: String,
+    /// The legal question the finding answers.
+    pub question: Question,
+    /// `law` or `policy` (the profile's own line).
+    pub basis: Basis,
     pub title: String,
     pub severity: Severity,
     pub effect: Effect,
@@ -181,6 +194,46 @@ pub struct Warning {
     pub stale: Option<StaleEntry>,
 }
 
+/// One legal question's conclusion.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionReport {
+    pub id: Question,
+    pub title: String,
+    /// Whether the question arises (national public law: public bodies, EU institutions).
+    pub applicable: bool,
+    pub conclusion: Verdict,
+    /// The conclusion in words.
+    pub text: String,
+    /// Whether this question decided the verdict.
+    pub decisive: bool,
+    /// The provisions the question rests on.
+    pub basis: Vec<String>,
+    /// The ids of the findings that answer it.
+    pub findings: Vec<String>,
+}
+
+/// The supervisory authority of the controller.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthorityReport {
+    pub id: String,
+    pub name: String,
+    pub short: String,
+    pub regime: String,
+}
+
+/// Whether a prior consultation (art. 36 GDPR; art. 40 EUDPR) is needed, following the
+/// residual risk of the course taken.
+#[derive(Debug, Clone, Serialize)]
+pub struct PriorConsultation {
+    /// If the service is introduced as modelled.
+    pub required_if_introduced_as_modelled: bool,
+    /// If the recommended course of action is taken (None: no option recommended).
+    pub required_after_recommended_option: Option<bool>,
+    /// The authority to consult.
+    pub authority: Option<AuthorityReport>,
+    pub text: String,
+}
+
 /// The whole assessment, as the JSON report gives it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -196,7 +249,16 @@ pub struct Report {
     pub knowledge: KnowledgeInfo,
     pub verdict: Verdict,
     pub verdict_text: String,
+    /// The verdict with the question(s) that decided it, as a sentence.
+    pub verdict_reason: String,
+    /// The three legal questions, each with its conclusion; the verdict is the worst of them.
+    pub questions: Vec<QuestionReport>,
+    /// The questions that decided the verdict.
+    pub decided_by: Vec<Question>,
+    /// Same as `prior_consultation.required_if_introduced_as_modelled`.
     pub prior_consultation_required: bool,
+    pub prior_consultation: PriorConsultation,
+    pub authority: Option<AuthorityReport>,
     pub dpia: DpiaReport,
     pub controller: crate::model::Controller,
     pub processing: crate::model::Processing,
@@ -226,7 +288,14 @@ pub fn pick_policy<'k>(
                     .hint(known_hint(id, kb.policies.ids())),
             )
         }),
-        None => Ok(kb.default_policy()),
+        None => Ok(kb
+            .authority_for(&model.controller.country, model.controller.kind)
+            .and_then(|a| {
+                let kind = serde_json::to_value(model.controller.kind).ok()?;
+                a.default_policy.get(kind.as_str()?)
+            })
+            .and_then(|id| kb.policies.get(id))
+            .unwrap_or_else(|| kb.default_policy())),
     }
 }
 
@@ -320,6 +389,90 @@ fn build(
         .collect();
     let quantitative_estimate = r.estimate();
     let mut warnings = r.stale_warnings(today);
+    for d in &model.deprecations {
+        warnings.push(Warning {
+            kind: "deprecated",
+            message: d.clone(),
+            stale: None,
+        });
+    }
+    let authority = an.authority.map(|a| AuthorityReport {
+        id: a.id.clone(),
+        name: a.name.get(lang).to_string(),
+        short: a.short.clone(),
+        regime: a.regime.clone(),
+    });
+    let questions: Vec<QuestionReport> = an
+        .questions
+        .iter()
+        .map(|q| {
+            let def = kb.question(q.question);
+            let title = def.title.get(lang).to_string();
+            let mut basis: Vec<String> = def.citations.iter().map(|c| kb.cite(c)).collect();
+            if q.question == Question::NationalLaw {
+                if let Some(a) = an.authority {
+                    basis.extend(a.citations.iter().map(|c| kb.cite(c)));
+                }
+            }
+            let mut ids: Vec<String> = q.hits.iter().map(|&i| an.finding_id(&an.hits[i])).collect();
+            ids.sort();
+            ids.dedup();
+            let key = if q.applicable {
+                format!("question.{}", q.conclusion.key())
+            } else {
+                "question.not_applicable".to_string()
+            };
+            QuestionReport {
+                id: q.question,
+                text: kb.phrase(&key, lang, &[("question", &title)]),
+                title,
+                applicable: q.applicable,
+                conclusion: q.conclusion,
+                decisive: an.decided_by.contains(&q.question),
+                basis,
+                findings: ids,
+            }
+        })
+        .collect();
+    let verdict_reason = if an.decided_by.is_empty() {
+        kb.phrase("verdict.reason_none", lang, &[])
+    } else {
+        let titles: Vec<&str> = questions
+            .iter()
+            .filter(|q| q.decisive)
+            .map(|q| q.title.as_str())
+            .collect();
+        kb.phrase(
+            "verdict.reason",
+            lang,
+            &[
+                ("verdict", &kb.phrase(&format!("verdict.{}", an.verdict.key()), lang, &[])),
+                ("questions", &titles.join(kb.phrase("list.and", lang, &[]).as_str())),
+            ],
+        )
+    };
+    let after = recommended_option.as_ref().and_then(|id| {
+        options
+            .iter()
+            .find(|o| &o.id == id)
+            .and_then(|o| o.residual_prior_consultation_required)
+    });
+    let authority_name = authority
+        .as_ref()
+        .map(|a| a.short.clone())
+        .unwrap_or_else(|| kb.phrase("prior.the_authority", lang, &[]));
+    let prior_key = match (an.prior_consultation_required, after) {
+        (true, Some(false)) => "prior.if_introduced",
+        (true, _) => "prior.required",
+        (false, Some(true)) => "prior.after_option",
+        (false, _) => "prior.not_required",
+    };
+    let prior_consultation = PriorConsultation {
+        required_if_introduced_as_modelled: an.prior_consultation_required,
+        required_after_recommended_option: after,
+        authority: authority.clone(),
+        text: kb.phrase(prior_key, lang, &[("authority", &authority_name)]),
+    };
     for (p, facts) in an.parties.iter().enumerate() {
         if !facts.reachable {
             warnings.push(Warning {
@@ -349,7 +502,12 @@ fn build(
         },
         verdict: an.verdict,
         verdict_text: kb.phrase(&format!("verdict.{}", an.verdict.key()), lang, &[]),
+        verdict_reason,
+        questions,
+        decided_by: an.decided_by.clone(),
         prior_consultation_required: an.prior_consultation_required,
+        prior_consultation,
+        authority,
         dpia,
         controller: model.controller.clone(),
         processing: model.processing.clone(),
@@ -493,6 +651,8 @@ impl Render<'_> {
                 value: owners,
                 from: party.owners.from.clone(),
             },
+            owners_known: party.owners_known,
+            ownership_source: party.ownership_source.clone(),
             locations: FactReport {
                 value: party.locations.value.clone(),
                 from: party.locations.from.clone(),
@@ -556,6 +716,18 @@ impl Render<'_> {
                     parts.push(self.owned_by(name, country, *share));
                 }
             }
+            Connection::Transit => {
+                let (countries, _) = c.location.clone().unwrap_or_default();
+                let names: Vec<String> = countries
+                    .split(", ")
+                    .map(|c| kb.country_name(c, self.lang))
+                    .collect();
+                parts.push(kb.phrase(
+                    "path.in_transit",
+                    self.lang,
+                    &[("countries", &names.join(", "))],
+                ))
+            }
             Connection::Location => {
                 let (country, access) = c.location.clone().unwrap_or_default();
                 let key = if access {
@@ -585,6 +757,7 @@ impl Render<'_> {
             law_name: law.name.get(self.lang).to_string(),
             jurisdiction: law.jurisdiction.clone(),
             status: e.status,
+            policy_status: e.policy_status,
             connections: e
                 .connections
                 .iter()
@@ -592,6 +765,7 @@ impl Render<'_> {
                 .map(|(c, path)| ConnectionReport {
                     connection: c.connection,
                     covered_by_adequacy: c.covered,
+                    covered_under_policy: c.policy_covered,
                     path: path.clone(),
                 })
                 .collect(),
@@ -658,6 +832,13 @@ impl Render<'_> {
                         ("categories", self.party_cats[e.party].clone()),
                         ("measures", measures_list(&e.mitigated_by)),
                         ("decision", e.covered_by.clone().unwrap_or_default()),
+                        (
+                            "assessment",
+                            law.assessment
+                                .as_ref()
+                                .map(|a| a.get(lang).to_string())
+                                .unwrap_or_else(|| kb.phrase("law.not_assessed", lang, &[])),
+                        ),
                     ],
                     self.conn_paths[i]
                         .iter()
@@ -705,6 +886,7 @@ impl Render<'_> {
                         ("decision", t.basis.clone().unwrap_or_default()),
                         ("categories", cat_names(an.flows[k].categories)),
                         ("measures", measures_list(&f.measures)),
+                        ("adequacy", self.adequacy_note(k, &countries)),
                     ],
                     vec![format!(
                         "{} → {} ({}) — {}{}",
@@ -774,10 +956,14 @@ impl Render<'_> {
                 )
             }
         };
+        let mut vars = vars;
+        vars.push(("profile", an.policy.name.get(lang).to_string()));
         let vars_ref: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
         Finding {
             id: an.finding_id(h),
             rule: rule.id.clone(),
+            question: rule.question,
+            basis: rule.basis,
             title: rule.title.get(lang).to_string(),
             severity: h.severity,
             effect: h.effect,
@@ -789,6 +975,33 @@ impl Render<'_> {
                 .as_ref()
                 .map(|m| crate::knowledge::fill(m.get(lang), &vars_ref)),
             citations: self.rule_cites[h.rule].clone(),
+        }
+    }
+
+    /// Why a flow's destination lacks adequacy: in law, or only under the profile (which
+    /// then says so as its own choice).
+    fn adequacy_note(&self, k: usize, countries: &str) -> String {
+        let an = self.an;
+        let kb = self.kb();
+        if an.destination_adequate(k, Basis::Law) {
+            let tool = kb.phrase(
+                &format!(
+                    "tool.{}",
+                    serde_json::to_value(an.flows[k].transfer.effective)
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                ),
+                self.lang,
+                &[],
+            );
+            kb.phrase(
+                "adequacy.policy_refuses",
+                self.lang,
+                &[("tool", &tool), ("profile", an.policy.name.get(self.lang))],
+            )
+        } else {
+            kb.phrase("adequacy.none", self.lang, &[("countries", countries)])
         }
     }
 

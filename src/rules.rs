@@ -3,7 +3,7 @@
 //! where it has no meaning is a load error too.
 
 use crate::engine::{Analysis, Exposure, ExposureStatus};
-use crate::knowledge::{CategoryFlag, Connection, Knowledge, Mechanism, Scope};
+use crate::knowledge::{Basis, CategoryFlag, Connection, ControllerKind, Knowledge, Mechanism, Scope};
 use crate::model::{Access, KeyHolder, Role, TransferTool};
 use serde::{Deserialize, Serialize};
 
@@ -39,9 +39,16 @@ pub enum Predicate {
     LawJurisdiction(Vec<String>),
     /// Whether the law was found essentially equivalent to EU guarantees.
     LawEssentiallyEquivalent(bool),
-    /// The party is connected to the law in one of these ways.
+    /// Whether the law imposes a general duty to assist intelligence services.
+    LawIntelligenceDuty(bool),
+    /// Whether the law's country is none of the party's processing or access locations: the
+    /// law reaches the party without a transfer to that country (foreign access).
+    LawOutsideLocations(bool),
+    /// The party is connected to the law in one of these ways, through a connection that is
+    /// not covered (in law for a law rule, under the profile for a policy rule).
     Connection(Vec<Connection>),
-    /// The exposure's status is one of these.
+    /// The exposure's status is one of these (in law for a law rule, under the profile for a
+    /// policy rule).
     ExposureStatus(Vec<ExposureStatus>),
     /// Whether every processing and access location of the party lies in the EU/EEA.
     DataOnlyInEea(bool),
@@ -53,9 +60,12 @@ pub enum Predicate {
     TransferTool(Vec<TransferTool>),
     /// Whether a transfer tool the model declares is not valid for this flow on the date.
     DeclaredToolInvalid(bool),
-    /// Whether every third country of the flow has an adequacy decision the profile trusts
-    /// (for DPF scope: the recipient or its controlling US parent is certified).
+    /// Whether every third country of the flow has an adequacy decision (in law: the DPF for
+    /// a listed recipient; for a policy rule: only adequacy the profile accepts).
     DestinationAdequate(bool),
+    /// Whether the profile accepts the flow's tool (false: a DPF transfer under a profile
+    /// that does not rely on the DPF).
+    ToolAcceptedByProfile(bool),
     /// The flow's access is one of these.
     FlowAccess(Vec<Access>),
     /// The flow's key holder is one of these.
@@ -65,8 +75,11 @@ pub enum Predicate {
 
     // --- party facts (exposure, flow: the recipient; party) ---
     PartyRole(Vec<Role>),
-    /// Whether the party has an effective exposure.
+    /// Whether the party has an effective exposure (in law or under the profile, by the
+    /// rule's basis).
     PartyExposed(bool),
+    /// Whether the party's owners are stated all the way up (listed, or `none` with a source).
+    OwnershipKnown(bool),
     /// Whether the party can read the data in the clear (or holds the keys).
     PartyReads(bool),
     /// Whether the party's service must read the data in the clear to work.
@@ -80,6 +93,10 @@ pub enum Predicate {
     /// The data concerned (reaching the party, on the flow, or in the processing) has a flag.
     DataFlag(Vec<CategoryFlag>),
     ControllerPublicBody(bool),
+    /// The controller is of one of these kinds.
+    ControllerKind(Vec<ControllerKind>),
+    /// The controller is established in one of these countries.
+    ControllerCountry(Vec<String>),
     /// One of these processing-level measures is in place.
     ProcessingMeasure(Vec<String>),
     DpiaRequired(bool),
@@ -88,12 +105,13 @@ pub enum Predicate {
     RiskEstimateGiven(bool),
 }
 
-/// The subject a predicate is evaluated on.
+/// The subject a predicate is evaluated on, and whether the rule judges the law or the policy.
 pub struct Ctx<'a> {
     pub an: &'a Analysis<'a>,
     pub exposure: Option<&'a Exposure>,
     pub flow: Option<usize>,
     pub party: Option<usize>,
+    pub basis: Basis,
 }
 
 impl Predicate {
@@ -106,6 +124,8 @@ impl Predicate {
             | LawMechanism(_)
             | LawJurisdiction(_)
             | LawEssentiallyEquivalent(_)
+            | LawIntelligenceDuty(_)
+            | LawOutsideLocations(_)
             | Connection(_)
             | ExposureStatus(_)
             | DataOnlyInEea(_) => &[S::Exposure],
@@ -113,13 +133,16 @@ impl Predicate {
             | TransferTool(_)
             | DeclaredToolInvalid(_)
             | DestinationAdequate(_)
+            | ToolAcceptedByProfile(_)
             | FlowAccess(_)
             | KeyHolder(_)
             | FlowMeasure(_) => &[S::Flow],
             PartyRole(_) | PartyExposed(_) | PartyReads(_) | NeedsCleartext(_) | DpaMissing(_)
-            | DpaUnilateral(_) => &[S::Exposure, S::Flow, S::Party],
+            | DpaUnilateral(_) | OwnershipKnown(_) => &[S::Exposure, S::Flow, S::Party],
             DataFlag(_)
             | ControllerPublicBody(_)
+            | ControllerKind(_)
+            | ControllerCountry(_)
             | ProcessingMeasure(_)
             | DpiaRequired(_)
             | AnyExposure(_)
@@ -154,7 +177,7 @@ impl Predicate {
                 .iter()
                 .filter(|i| !kb.laws.contains(i))
                 .for_each(|i| out.push(format!("unknown law `{i}`"))),
-            Predicate::LawJurisdiction(cs) => cs
+            Predicate::LawJurisdiction(cs) | Predicate::ControllerCountry(cs) => cs
                 .iter()
                 .filter(|c| !kb.jurisdictions.contains(c))
                 .for_each(|c| out.push(format!("unknown country `{c}`"))),
@@ -188,10 +211,35 @@ impl Predicate {
             LawEssentiallyEquivalent(b) => c
                 .exposure
                 .is_some_and(|e| an.kb.laws.items[e.law].essentially_equivalent == *b),
-            Connection(cs) => c
+            LawIntelligenceDuty(b) => c
                 .exposure
-                .is_some_and(|e| e.connections.iter().any(|x| cs.contains(&x.connection))),
-            ExposureStatus(ss) => c.exposure.is_some_and(|e| ss.contains(&e.status)),
+                .is_some_and(|e| an.kb.laws.items[e.law].intelligence_duty == *b),
+            LawOutsideLocations(b) => c.exposure.is_some_and(|e| {
+                let party = &an.model.parties[e.party];
+                let j = &an.kb.laws.items[e.law].jurisdiction;
+                !party
+                    .locations
+                    .value
+                    .iter()
+                    .chain(&party.access_locations.value)
+                    .any(|l| l == j)
+                    == *b
+            }),
+            Connection(cs) => c.exposure.is_some_and(|e| {
+                e.connections.iter().any(|x| {
+                    cs.contains(&x.connection)
+                        && match c.basis {
+                            Basis::Law => !x.covered,
+                            Basis::Policy => !x.policy_covered,
+                        }
+                })
+            }),
+            ExposureStatus(ss) => c.exposure.is_some_and(|e| {
+                ss.contains(match c.basis {
+                    Basis::Law => &e.status,
+                    Basis::Policy => &e.policy_status,
+                })
+            }),
             DataOnlyInEea(b) => c.party.is_some_and(|p| {
                 let party = &an.model.parties[p];
                 party
@@ -211,7 +259,12 @@ impl Predicate {
             DeclaredToolInvalid(b) => c
                 .flow
                 .is_some_and(|f| an.flows[f].transfer.invalid.is_empty() != *b),
-            DestinationAdequate(b) => c.flow.is_some_and(|f| an.destination_adequate(f) == *b),
+            DestinationAdequate(b) => c
+                .flow
+                .is_some_and(|f| an.destination_adequate(f, c.basis) == *b),
+            ToolAcceptedByProfile(b) => c
+                .flow
+                .is_some_and(|f| an.tool_accepted_by_profile(f) == *b),
             FlowAccess(a) => c
                 .flow
                 .is_some_and(|f| a.contains(&an.model.flows[f].access)),
@@ -224,7 +277,17 @@ impl Predicate {
             PartyRole(rs) => c
                 .party
                 .is_some_and(|p| rs.contains(&an.model.parties[p].role)),
-            PartyExposed(b) => c.party.is_some_and(|p| an.parties[p].exposed == *b),
+            PartyExposed(b) => c.party.is_some_and(|p| {
+                let facts = &an.parties[p];
+                let exposed = match c.basis {
+                    Basis::Law => facts.exposed_in_law,
+                    Basis::Policy => facts.exposed,
+                };
+                exposed == *b
+            }),
+            OwnershipKnown(b) => c
+                .party
+                .is_some_and(|p| an.model.parties[p].owners_known == *b),
             PartyReads(b) => c.party.is_some_and(|p| an.parties[p].reads == *b),
             NeedsCleartext(b) => c.party.is_some_and(|p| an.needs_cleartext(p) == *b),
             DpaMissing(terms) => c.party.is_some_and(|p| {
@@ -251,9 +314,16 @@ impl Predicate {
                 fs.iter().any(|f| flags & crate::engine::flag_bit(*f) != 0)
             }
             ControllerPublicBody(b) => an.model.controller.public_body == *b,
+            ControllerKind(ks) => ks.contains(&an.model.controller.kind),
+            ControllerCountry(cs) => cs.contains(&an.model.controller.country),
             ProcessingMeasure(ms) => an.model.processing.measures.iter().any(|m| ms.contains(m)),
             DpiaRequired(b) => an.dpia.required == *b,
-            AnyExposure(ss) => an.exposures.iter().any(|e| ss.contains(&e.status)),
+            AnyExposure(ss) => an.exposures.iter().any(|e| {
+                ss.contains(match c.basis {
+                    Basis::Law => &e.status,
+                    Basis::Policy => &e.policy_status,
+                })
+            }),
             RiskEstimateGiven(b) => an.model.risk_estimate.is_some() == *b,
         }
     }

@@ -41,6 +41,10 @@ pub fn render(report: &Report, kb: &Knowledge) -> String {
         report.verdict_text.to_uppercase(),
         enum_key(&report.verdict)
     );
+    let _ = writeln!(o, "  {}", report.verdict_reason);
+    if let Some(a) = &report.authority {
+        let _ = writeln!(o, "{}: {}", p("summary.authority"), a.name);
+    }
     let yes_no = |b: bool| if b { p("summary.yes") } else { p("summary.no") };
     let criteria: Vec<String> = report
         .dpia
@@ -63,7 +67,7 @@ pub fn render(report: &Report, kb: &Knowledge) -> String {
         o,
         "{}: {}",
         p("summary.prior"),
-        yes_no(report.prior_consultation_required)
+        report.prior_consultation.text
     );
     if let Some(e) = &report.quantitative_estimate {
         let _ = writeln!(
@@ -110,26 +114,36 @@ pub fn render(report: &Report, kb: &Knowledge) -> String {
 
     let _ = writeln!(o);
     let _ = writeln!(o, "{} ({}):", p("summary.findings"), report.findings.len());
-    for f in &report.findings {
+    for q in &report.questions {
+        let _ = writeln!(o);
         let _ = writeln!(
             o,
-            "  [{} · {}] {}  {}",
-            p(&format!("severity.{}", enum_key(&f.severity))),
-            p(&format!("effect.{}", enum_key(&f.effect))),
-            f.id,
-            f.title
+            "{} {}",
+            if q.decisive { "▶" } else { "■" },
+            q.text
         );
-        let _ = writeln!(o, "      {}", f.explanation);
-        for path in &f.path {
-            let _ = writeln!(o, "      ↳ {path}");
-        }
-        if !f.citations.is_empty() {
+        for f in report.findings.iter().filter(|f| f.question == q.id) {
             let _ = writeln!(
                 o,
-                "      {}: {}",
-                p("summary.cites"),
-                f.citations.join("; ")
+                "  [{} · {} · {}] {}  {}",
+                p(&format!("severity.{}", enum_key(&f.severity))),
+                p(&format!("effect.{}", enum_key(&f.effect))),
+                p(&format!("basis.{}", enum_key(&f.basis))),
+                f.id,
+                f.title
             );
+            let _ = writeln!(o, "      {}", f.explanation);
+            for path in &f.path {
+                let _ = writeln!(o, "      ↳ {path}");
+            }
+            if !f.citations.is_empty() {
+                let _ = writeln!(
+                    o,
+                    "      {}: {}",
+                    p("summary.cites"),
+                    f.citations.join("; ")
+                );
+            }
         }
     }
 

@@ -86,6 +86,8 @@ pub struct Knowledge {
     pub options: Table<OptionDef>,
     pub policies: Table<Policy>,
     pub rules: Table<Rule>,
+    pub authorities: Table<Authority>,
+    pub questions: Vec<QuestionDef>,
     /// Words the engine puts into explanations and summaries, by key, in both languages.
     pub phrases: HashMap<String, Text>,
     /// Where the knowledge came from: `embedded` or a folder path.
@@ -119,7 +121,8 @@ entry!(
     Measure,
     OptionDef,
     Policy,
-    Rule
+    Rule,
+    Authority
 );
 impl Entry for Jurisdiction {
     fn id(&self) -> &str {
@@ -290,6 +293,8 @@ impl Knowledge {
             options: Table::default(),
             policies: Table::default(),
             rules: Table::default(),
+            authorities: Table::default(),
+            questions: Vec::new(),
             phrases: HashMap::new(),
             origin: origin.to_string(),
         };
@@ -315,9 +320,14 @@ impl Knowledge {
                 "options" => l.parse(&mut kb.options, "option", name, text),
                 "policies" => l.parse(&mut kb.policies, "policy", name, text),
                 "rules" => l.parse(&mut kb.rules, "rule", name, text),
+                "authorities" => l.parse(&mut kb.authorities, "authority", name, text),
+                "questions" => match serde_yaml::from_str::<Vec<QuestionDef>>(text) {
+                    Ok(q) => kb.questions.extend(q),
+                    Err(e) => l.errors.push(yaml_error(name, &e, "a list of legal question definitions")),
+                },
                 _ => l.errors.push(
                     Diagnostic::new(name, (1, 1), "file in an unknown place of the knowledge base")
-                        .expected("meta.yaml or a file under sources/, jurisdictions/, laws/, data_categories/, data_subjects/, dpia/, vendors/, measures/, options/, policies/ or rules/"),
+                        .expected("meta.yaml or a file under sources/, jurisdictions/, laws/, data_categories/, data_subjects/, dpia/, vendors/, measures/, options/, policies/, rules/, authorities/ or questions/"),
                 ),
             }
         }
@@ -448,7 +458,10 @@ impl Knowledge {
             for (i, c) in v.access_locations.iter().enumerate() {
                 country(l, &mut errs, o, &format!("access_locations[{i}]"), c);
             }
-            for (i, p) in v.parents.iter().enumerate() {
+            if let Some(s) = &v.ownership_source {
+                src(l, &mut errs, o, "ownership_source", s);
+            }
+            for (i, p) in v.parents.owners().iter().enumerate() {
                 if !self.vendors.contains(&p.vendor) {
                     errs.push(
                         Diagnostic::new(
@@ -507,6 +520,46 @@ impl Knowledge {
                 .expected("exactly one default policy profile"),
             );
         }
+        for q in Question::ALL {
+            match self.questions.iter().filter(|d| d.id == q).count() {
+                1 => {}
+                n => errs.push(
+                    Diagnostic::new("questions", (1, 1), format!("{n} definitions of the legal question `{}`", q.key()))
+                        .expected("exactly one entry per question in knowledge/questions/: chapter_v, foreign_access, national_law"),
+                ),
+            }
+        }
+        for q in &self.questions {
+            for c in &q.citations {
+                if !self.sources.contains(&c.source) {
+                    errs.push(
+                        Diagnostic::new("questions", (1, 1), format!("unknown source `{}` in question `{}`", c.source, q.id.key()))
+                            .expected("the id of an entry in knowledge/sources/"),
+                    );
+                }
+            }
+        }
+        for (a, o) in self.authorities.iter().zip(&self.authorities.origins) {
+            cites(l, &mut errs, o, &a.citations);
+            for (i, c) in a.countries.iter().enumerate() {
+                country(l, &mut errs, o, &format!("countries[{i}]"), c);
+            }
+            for (kind, p) in &a.default_policy {
+                if !self.policies.contains(p) {
+                    errs.push(
+                        Diagnostic::new(&o.file, l.at(o, &format!("default_policy.{kind}")), format!("unknown policy profile `{p}`"))
+                            .expected("a policy profile id")
+                            .hint(known_hint(p, self.policies.ids())),
+                    );
+                }
+                if !matches!(kind.as_str(), "public_body" | "company" | "eu_institution") {
+                    errs.push(
+                        Diagnostic::new(&o.file, l.at(o, &format!("default_policy.{kind}")), format!("unknown controller kind `{kind}`"))
+                            .expected("public_body, company or eu_institution"),
+                    );
+                }
+            }
+        }
         for (r, o) in self.rules.iter().zip(&self.rules.origins) {
             cites(l, &mut errs, o, &r.citations);
             for key in r.effect.keys() {
@@ -546,7 +599,7 @@ impl Knowledge {
             }
             let v = kb.vendors.get(id)?;
             path.push(id.to_string());
-            for parent in &v.parents {
+            for parent in v.parents.owners() {
                 if let Some(l) = go(kb, &parent.vendor, path) {
                     return Some(l);
                 }
@@ -555,6 +608,23 @@ impl Knowledge {
             None
         }
         go(self, start, &mut Vec::new())
+    }
+
+    /// The supervisory authority of a controller of this kind in this country: the one that
+    /// names the country, else one that names no country (any EU/EEA state).
+    pub fn authority_for(&self, country: &str, kind: ControllerKind) -> Option<&Authority> {
+        let of_kind = || self.authorities.iter().filter(move |a| a.kinds.contains(&kind));
+        of_kind()
+            .find(|a| a.countries.iter().any(|c| c == country))
+            .or_else(|| of_kind().find(|a| a.countries.is_empty()))
+    }
+
+    /// The legal question's definition (checked at load: every question has one).
+    pub fn question(&self, q: Question) -> &QuestionDef {
+        self.questions
+            .iter()
+            .find(|d| d.id == q)
+            .expect("every legal question is defined (checked at load)")
     }
 
     pub fn default_policy(&self) -> &Policy {

@@ -151,6 +151,9 @@ pub enum Connection {
     Control,
     /// The party processes, stores or accesses the data there.
     Location,
+    /// The data travel to the party across networks outside the EU/EEA (signals intelligence on
+    /// data in transit and abroad: Schrems II paras 63, 183).
+    Transit,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -168,8 +171,21 @@ pub struct Law {
     pub reaches: Text,
     #[serde(default)]
     pub in_force: Vec<Period>,
-    /// False where the CJEU or EDPB found the law not essentially equivalent to EU guarantees.
+    /// False where no court or adequacy decision has found the law to give guarantees
+    /// essentially equivalent to EU law (see `assessment` for who assessed what).
     pub essentially_equivalent: bool,
+    /// Who assessed the law and what they found (the CJEU in Schrems II, the Commission in the
+    /// DPF decision, nobody): the finding text quotes this instead of claiming an assessment.
+    #[serde(default)]
+    pub assessment: Option<Text>,
+    /// The law imposes a general duty to assist intelligence or security services (China's
+    /// National Intelligence Law art. 7, Russia's SORM): no contract or transfer tool can
+    /// override it.
+    #[serde(default)]
+    pub intelligence_duty: bool,
+    /// Citations for the law beyond its own source (e.g. EDPB Guidelines 02/2024).
+    #[serde(default)]
+    pub citations: Vec<Citation>,
     #[serde(default)]
     pub uncertainty: Option<Text>,
     pub source: String,
@@ -221,6 +237,9 @@ pub struct DataSubject {
     /// WP248 criterion 7: vulnerable data subjects (employees, children, patients…).
     #[serde(default)]
     pub vulnerable: bool,
+    /// Children (WP248 criterion 7; GDPR recital 38): raises the `children` data flag.
+    #[serde(default)]
+    pub children: bool,
     pub source: String,
     #[serde(default)]
     pub pinpoint: Option<String>,
@@ -278,6 +297,49 @@ pub struct VendorDpa {
     pub unilateral_changes: Option<bool>,
 }
 
+/// The ownership of a catalogue entry as a source states it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum VendorParents {
+    /// `none` or `unknown`.
+    Keyword(OwnershipKeyword),
+    Listed(Vec<VendorOwner>),
+}
+
+impl Default for VendorParents {
+    fn default() -> Self {
+        VendorParents::Keyword(OwnershipKeyword::Unknown)
+    }
+}
+
+impl VendorParents {
+    /// The listed owners (none for `none` and `unknown`).
+    pub fn owners(&self) -> &[VendorOwner] {
+        match self {
+            VendorParents::Listed(v) => v,
+            VendorParents::Keyword(_) => &[],
+        }
+    }
+
+    /// Whether the ownership is stated: owners listed, or `none` with a source.
+    pub fn known(&self) -> bool {
+        match self {
+            VendorParents::Listed(v) => !v.is_empty(),
+            VendorParents::Keyword(k) => *k == OwnershipKeyword::None,
+        }
+    }
+}
+
+/// What a source says about an entity's owners when it lists none.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnershipKeyword {
+    /// A source says no entity controls it (widely held, founder-owned…).
+    None,
+    /// Nobody has sourced its owners.
+    Unknown,
+}
+
 /// A legal entity in the vendor catalogue.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -287,8 +349,15 @@ pub struct Vendor {
     pub incorporated: String,
     #[serde(default)]
     pub registration: Option<String>,
+    /// `none` (a source says there is no controlling parent), `unknown`, or the owners.
+    /// Omitted or an empty list means unknown: unknown is never read as "no foreign parent".
     #[serde(default)]
-    pub parents: Vec<VendorOwner>,
+    pub parents: VendorParents,
+    /// Where the ownership facts come from (required with `parents: none`); default `source`.
+    #[serde(default)]
+    pub ownership_source: Option<String>,
+    #[serde(default)]
+    pub ownership_pinpoint: Option<String>,
     #[serde(default)]
     pub locations: Vec<String>,
     #[serde(default)]
@@ -377,6 +446,18 @@ pub enum OptionAction {
     OptOut,
 }
 
+/// When an option makes sense (a closed set; each has code that tests it).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Applicability {
+    /// The data subjects may choose whether to take part (`processing.participation: voluntary`).
+    VoluntaryParticipation,
+    /// Persons with protected identity are among the data (a category with that flag).
+    ProtectedIdentityPresent,
+    /// The model marks a category as not necessary for the purpose (`necessary: false`).
+    UnnecessaryCategory,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OptionDef {
@@ -389,6 +470,10 @@ pub struct OptionDef {
     /// Which of Stockholm's four courses of action this corresponds to.
     #[serde(default)]
     pub course: Option<u8>,
+    /// Conditions under which the option makes sense at all; when one fails the option is
+    /// listed as not applicable with the condition's reason.
+    #[serde(default)]
+    pub applies_when: Vec<Applicability>,
     pub citations: Vec<Citation>,
     pub as_of: NaiveDate,
 }
@@ -456,10 +541,111 @@ pub enum Scope {
     Processing,
 }
 
+/// The three legal questions every finding answers (legal-review §1).
+#[derive(
+    Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Question {
+    /// GDPR Chapter V: which flows are transfers, and on which tool.
+    ChapterV,
+    /// Foreign access without a transfer: arts. 24, 28, 32, 48 with EDPB Guidelines 02/2024.
+    ForeignAccess,
+    /// National public law for public bodies (OSL, säkerhetsskydd; Danish law; the EUDPR).
+    NationalLaw,
+}
+
+impl Question {
+    pub const ALL: [Question; 3] = [
+        Question::ChapterV,
+        Question::ForeignAccess,
+        Question::NationalLaw,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Question::ChapterV => "chapter_v",
+            Question::ForeignAccess => "foreign_access",
+            Question::NationalLaw => "national_law",
+        }
+    }
+}
+
+/// Whether a rule states the law or a policy profile's own line.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// What the law requires: judged on the law's own facts (the DPF is adequacy for listed
+    /// recipients under every profile).
+    Law,
+    /// The profile's line, stricter than the law: judged through the adequacy the profile
+    /// accepts, and worded as the profile's choice.
+    Policy,
+}
+
+/// A legal question's definition: its title and the provisions it rests on.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionDef {
+    pub id: Question,
+    pub title: Text,
+    /// What the question asks, in one sentence.
+    pub asks: Text,
+    pub citations: Vec<Citation>,
+    pub as_of: NaiveDate,
+}
+
+/// The kind of controller, which decides the authority, the national-law question and the
+/// default profile.
+#[derive(
+    Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash, schemars::JsonSchema, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ControllerKind {
+    /// A public authority or body (myndighet, kommun, region; kommune, region, styrelse).
+    PublicBody,
+    /// A company or other private organisation.
+    #[default]
+    Company,
+    /// An EU institution, body, office or agency (Regulation (EU) 2018/1725, the EUDPR).
+    EuInstitution,
+}
+
+/// A supervisory authority and the jurisdiction it stands for.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Authority {
+    pub id: String,
+    pub name: Text,
+    /// Short name used in sentences ("IMY", "Datatilsynet", "EDPS").
+    pub short: String,
+    /// Controllers established in these countries answer to it (empty: any EU/EEA country
+    /// without an authority of its own here).
+    #[serde(default)]
+    pub countries: Vec<String>,
+    /// The kinds of controller it supervises.
+    pub kinds: Vec<ControllerKind>,
+    /// The data protection law that applies: `gdpr` or `eudpr`.
+    pub regime: String,
+    /// The language its controllers read first (memo default, when tia has it).
+    pub language: String,
+    /// The default policy profile per kind of controller.
+    pub default_policy: BTreeMap<String, String>,
+    /// The national public law questions for public bodies, in words.
+    #[serde(default)]
+    pub national_law: Option<Text>,
+    pub citations: Vec<Citation>,
+    pub as_of: NaiveDate,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     pub id: String,
+    /// The legal question the finding answers.
+    pub question: Question,
+    /// Whether the rule states the law or the profile's policy.
+    pub basis: Basis,
     pub title: Text,
     /// The finding's text; `{party}`, `{law}`, `{jurisdiction}`, `{flow}`, `{tool}`, `{categories}`
     /// and `{measures}` are filled in.

@@ -143,6 +143,14 @@ impl Renderer {
         ctx.insert("flows", &flow_rows(model, report, kb, &party_names));
         ctx.insert("party_names", &party_names);
         ctx.insert("r", report);
+        ctx.insert(
+            "authority_name",
+            &report
+                .authority
+                .as_ref()
+                .map(|a| a.name.clone())
+                .unwrap_or_else(|| kb.phrase("prior.the_authority", lang, &[])),
+        );
         ctx.insert("graph_svg", &flow_graph(model, report, kb, self.t(lang)));
         ctx.insert("knowledge_used", &knowledge_used(report, kb));
         // Every rule's citations, so a document can cite the rule behind a section (the

@@ -78,11 +78,15 @@ impl Lang {
 #[serde(deny_unknown_fields)]
 pub struct ControllerInput {
     pub name: String,
-    /// ISO 3166-1 alpha-2 country code, e.g. SE.
+    /// ISO 3166-1 alpha-2 country code of establishment, e.g. SE or DK. With `kind` it decides
+    /// the supervisory authority, the national-law question, the default profile and language.
     pub country: String,
-    /// A Swedish public body (myndighet, kommun, region): raises the OSL secrecy question.
+    /// public_body (myndighet, kommun, region; kommune), company, or eu_institution (EUDPR).
     #[serde(default)]
-    pub public_body: bool,
+    pub kind: Option<crate::knowledge::ControllerKind>,
+    /// Deprecated: write `kind: public_body`. Still read, with a warning.
+    #[serde(default)]
+    pub public_body: Option<bool>,
     #[serde(default)]
     pub org_number: Option<String>,
     /// The data protection officer (GDPR art. 37–39; art. 36(3)(d)).
@@ -111,9 +115,14 @@ pub struct ProcessingInput {
     /// Data subject category ids from knowledge/data_subjects (employees, children, …).
     #[serde(default)]
     pub data_subjects: Vec<String>,
-    /// Data category ids from knowledge/data_categories.
+    /// Data category ids from knowledge/data_categories; `{ id: national_id, necessary: false }`
+    /// marks a category the purpose does not need (the minimisation option then applies).
     #[serde(default)]
-    pub data_categories: Vec<String>,
+    pub data_categories: Vec<CategoryRef>,
+    /// Whether the data subjects may choose to take part (`voluntary`) or not (`required`,
+    /// e.g. payroll). The opt-out option applies only to voluntary processing.
+    #[serde(default)]
+    pub participation: Option<Participation>,
     #[serde(default)]
     pub scale: Option<ScaleInput>,
     /// WP248 criteria the engine cannot derive from the data (e.g. wp248-1 evaluation or scoring).
@@ -122,6 +131,44 @@ pub struct ProcessingInput {
     /// Processing-level measures in place (attribute_minimisation, exclude_protected_identity…).
     #[serde(default)]
     pub measures: Vec<String>,
+}
+
+/// A data category, by id or with whether the purpose needs it.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CategoryRef {
+    Id(String),
+    Marked(MarkedCategory),
+}
+
+impl CategoryRef {
+    pub fn id(&self) -> &str {
+        match self {
+            CategoryRef::Id(s) => s,
+            CategoryRef::Marked(m) => &m.id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarkedCategory {
+    pub id: String,
+    /// False when the purpose does not need the category.
+    #[serde(default = "yes")]
+    pub necessary: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Whether taking part is the data subject's choice.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Participation {
+    Voluntary,
+    Required,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -141,6 +188,13 @@ pub struct ScaleInput {
 pub enum Role {
     Processor,
     Subprocessor,
+    /// A recipient that decides purposes and means itself (e.g. a provider using the data for
+    /// its own business operations, an authority receiving a disclosure).
+    Controller,
+    /// Decides purposes and means together with the controller (art. 26).
+    JointController,
+    /// Any other recipient (art. 4(9)), neither processor nor controller of this processing.
+    Recipient,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -159,9 +213,14 @@ pub struct PartyInput {
     /// Country of incorporation (ISO 3166-1 alpha-2).
     #[serde(default)]
     pub incorporated: Option<String>,
-    /// Direct owners, each possibly with owners of its own.
+    /// Direct owners, each possibly with owners of its own; `none` when a source says nobody
+    /// controls the party, `unknown` when nobody has checked. Omitted: the catalogue's, else
+    /// unknown — unknown ownership is a finding, never read as "no foreign parent".
     #[serde(default)]
-    pub parents: Option<Vec<OwnerInput>>,
+    pub parents: Option<OwnersInput>,
+    /// Where the ownership facts come from (business register extract, annual report…).
+    #[serde(default)]
+    pub ownership_source: Option<String>,
     /// Countries where the party processes or stores the data.
     #[serde(default)]
     pub locations: Option<Vec<String>>,
@@ -200,8 +259,18 @@ pub struct OwnerInput {
     pub share: f64,
     #[serde(default)]
     pub dpf_certified: Option<bool>,
+    /// The owner's own owners, `none` or `unknown` (omitted: the catalogue's for a vendor,
+    /// else unknown).
     #[serde(default)]
-    pub parents: Vec<OwnerInput>,
+    pub parents: Option<OwnersInput>,
+}
+
+/// Owners as a list, or a word saying there are none or that nobody knows.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OwnersInput {
+    Keyword(crate::knowledge::OwnershipKeyword),
+    Listed(Vec<OwnerInput>),
 }
 
 /// Terms of the data processing agreement (PuB-avtal) that the engine reads.
@@ -251,6 +320,9 @@ pub enum Access {
     StorageEncrypted,
     /// The data only passes through the recipient's network.
     TransitOnly,
+    /// The recipient gets pseudonymised or split data; `key_holder` says who holds what
+    /// re-identifies them (EDPB Recommendations 01/2020 use cases 2 and 5).
+    Pseudonymised,
 }
 
 /// Who holds the keys that decrypt the flow's data.
@@ -287,6 +359,26 @@ pub enum TransferTool {
     Bcr,
     /// Art. 49 derogation.
     Derogation,
+}
+
+/// A transfer tool, alone or with the dates it was relied on.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ToolEntry {
+    Tool(TransferTool),
+    Dated(DatedTool),
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DatedTool {
+    pub tool: TransferTool,
+    /// First day the tool was relied on.
+    #[serde(default)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day the tool was relied on.
+    #[serde(default)]
+    pub until: Option<chrono::NaiveDate>,
 }
 
 /// One tool or several in order of preference (`[dpf, scc]`: DPF, with SCCs as fall-back).
@@ -326,9 +418,11 @@ pub struct FlowInput {
     /// Flow-level measure ids from knowledge/measures.
     #[serde(default)]
     pub measures: Vec<String>,
-    /// The Chapter V tool(s) relied on, in order; inferred when omitted.
+    /// The Chapter V tool(s) relied on, in order; inferred when omitted; `none` says no tool
+    /// is documented. A tool valid only for a time: `{ tool: scc, until: 2023-07-09 }`
+    /// (`until` is the last day it was relied on).
     #[serde(default)]
-    pub transfer_tool: Option<OneOrMany<TransferTool>>,
+    pub transfer_tool: Option<OneOrMany<ToolEntry>>,
     #[serde(default)]
     pub purpose: Option<String>,
 }

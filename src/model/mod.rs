@@ -47,6 +47,8 @@ impl<T> Fact<T> {
 pub struct Controller {
     pub name: String,
     pub country: String,
+    pub kind: crate::knowledge::ControllerKind,
+    /// `kind == public_body` (kept for readers of the JSON report).
     pub public_body: bool,
     pub org_number: Option<String>,
     pub dpo: Option<ContactInput>,
@@ -58,6 +60,9 @@ pub struct Processing {
     pub means: Option<String>,
     pub data_subjects: Vec<String>,
     pub data_categories: Vec<String>,
+    /// Categories the model marks as not necessary for the purpose.
+    pub unnecessary_categories: Vec<String>,
+    pub participation: Option<Participation>,
     pub subjects: Option<u64>,
     pub large_scale: Option<bool>,
     pub dpia_criteria: Vec<String>,
@@ -73,6 +78,8 @@ pub struct Owner {
     pub share: f64,
     pub dpf_certified: bool,
     pub owners: Vec<Owner>,
+    /// Whether this owner's own owners are stated (listed, or `none` with a source), all the way up.
+    pub owners_known: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -83,6 +90,11 @@ pub struct Party {
     pub vendor: Option<String>,
     pub incorporated: Fact<String>,
     pub owners: Fact<Vec<Owner>>,
+    /// Whether the party's ownership is stated all the way up (listed, or `none` with a
+    /// source); unknown ownership is a finding, never "no foreign parent".
+    pub owners_known: bool,
+    /// Where the ownership facts come from.
+    pub ownership_source: Option<String>,
     pub locations: Fact<Vec<String>>,
     pub access_locations: Fact<Vec<String>>,
     pub dpf_certified: Fact<bool>,
@@ -117,6 +129,9 @@ pub struct Flow {
     pub key_holder: KeyHolder,
     pub measures: Vec<String>,
     pub transfer_tools: Vec<TransferTool>,
+    /// The days each declared tool was relied on (same order as `transfer_tools`).
+    #[serde(skip)]
+    pub tool_periods: Vec<crate::knowledge::Period>,
     pub purpose: Option<String>,
 }
 
@@ -148,6 +163,8 @@ pub struct Model {
     pub parties: Vec<Party>,
     pub flows: Vec<Flow>,
     pub risk_estimate: Option<RiskEstimate>,
+    /// Deprecated fields the model still uses, with what to write instead.
+    pub deprecations: Vec<String>,
 }
 
 /// The reserved sender id for the controller in flows.
@@ -258,7 +275,7 @@ impl Resolver<'_> {
     fn resolve(&mut self, input: ModelInput, sha: String) -> Option<Model> {
         let kb = self.kb;
         let meta = input.assessment.clone();
-        let language = meta.as_ref().and_then(|m| m.language).unwrap_or_default();
+        let mut deprecations = Vec::new();
         if let Some(p) = meta.as_ref().and_then(|m| m.policy.as_ref()) {
             if !kb.policies.contains(p) {
                 let hint = known_hint(p, kb.policies.ids());
@@ -273,10 +290,49 @@ impl Resolver<'_> {
         let controller = match input.controller {
             Some(c) => {
                 self.country("controller.country", &c.country);
+                use crate::knowledge::ControllerKind;
+                let kind = match (c.kind, c.public_body) {
+                    (Some(k), Some(pb)) => {
+                        if pb != (k == ControllerKind::PublicBody) {
+                            self.err(
+                                "controller.public_body",
+                                format!("`public_body: {pb}` contradicts `kind`"),
+                                "only `kind` (public_body, company or eu_institution)",
+                                Some("remove `public_body`; it is replaced by `kind`".into()),
+                            );
+                        }
+                        deprecations.push("controller.public_body is deprecated: remove it, `kind` says the same".to_string());
+                        k
+                    }
+                    (Some(k), None) => k,
+                    (None, Some(pb)) => {
+                        let k = if pb { ControllerKind::PublicBody } else { ControllerKind::Company };
+                        deprecations.push(format!(
+                            "controller.public_body is deprecated: write `kind: {}`",
+                            if pb { "public_body" } else { "company" }
+                        ));
+                        k
+                    }
+                    (None, None) => ControllerKind::Company,
+                };
+                if kind == ControllerKind::EuInstitution {
+                    // EU institutions answer to the EDPS wherever they sit; the country only
+                    // says where.
+                } else if kb.authority_for(&c.country, kind).is_none()
+                    && kb.jurisdictions.contains(&c.country)
+                {
+                    self.err(
+                        "controller.country",
+                        format!("no supervisory authority in the knowledge base for a controller in `{}`", c.country),
+                        "a controller established in the EU/EEA (its authority is in knowledge/authorities)",
+                        Some("tia judges controllers under the GDPR or the EUDPR; a controller outside the EU/EEA is not covered".into()),
+                    );
+                }
                 Some(Controller {
                     name: c.name,
                     country: c.country,
-                    public_body: c.public_body,
+                    kind,
+                    public_body: kind == ControllerKind::PublicBody,
                     org_number: c.org_number,
                     dpo: c.dpo,
                 })
@@ -303,7 +359,8 @@ impl Resolver<'_> {
                         );
                     }
                 }
-                self.categories("processing.data_categories", &p.data_categories);
+                let ids: Vec<String> = p.data_categories.iter().map(|c| c.id().to_string()).collect();
+                self.categories("processing.data_categories", &ids);
                 if p.data_categories.is_empty() {
                     self.err(
                         "processing",
@@ -323,11 +380,19 @@ impl Resolver<'_> {
                     }
                 }
                 self.measures("processing.measures", &p.measures, MeasureLevel::Processing);
+                let unnecessary = p
+                    .data_categories
+                    .iter()
+                    .filter(|c| matches!(c, CategoryRef::Marked(m) if !m.necessary))
+                    .map(|c| c.id().to_string())
+                    .collect();
                 Some(Processing {
                     purpose: p.purpose,
                     means: p.means,
                     data_subjects: p.data_subjects,
-                    data_categories: p.data_categories,
+                    data_categories: ids,
+                    unnecessary_categories: unnecessary,
+                    participation: p.participation,
                     subjects: p.scale.as_ref().and_then(|s| s.subjects),
                     large_scale: p.scale.as_ref().and_then(|s| s.large_scale),
                     dpia_criteria: p.dpia_criteria,
@@ -440,6 +505,38 @@ impl Resolver<'_> {
                 );
             }
             flow_ids.insert(id.clone(), i);
+            let mut tools = Vec::new();
+            for (j, t) in f
+                .transfer_tool
+                .as_ref()
+                .map(|t| t.to_vec())
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+            {
+                match t {
+                    ToolEntry::Tool(t) => tools.push((t, crate::knowledge::Period::default())),
+                    ToolEntry::Dated(d) => {
+                        if let (Some(a), Some(b)) = (d.from, d.until) {
+                            if b < a {
+                                self.err(
+                                    &format!("{path}.transfer_tool[{j}].until"),
+                                    format!("the tool is relied on until {b}, before it starts on {a}"),
+                                    "`until` on or after `from`",
+                                    None,
+                                );
+                            }
+                        }
+                        tools.push((
+                            d.tool,
+                            crate::knowledge::Period {
+                                from: d.from,
+                                until: d.until.and_then(|u| u.succ_opt()),
+                            },
+                        ));
+                    }
+                }
+            }
             if let (Some(from_ix), Some(to_ix)) = (from_ix, to_ix) {
                 if from_ix == Endpoint::Party(to_ix) {
                     self.err(
@@ -462,11 +559,8 @@ impl Resolver<'_> {
                         access: f.access,
                         key_holder: f.key_holder.unwrap_or(KeyHolder::Provider),
                         measures: f.measures.clone(),
-                        transfer_tools: f
-                            .transfer_tool
-                            .as_ref()
-                            .map(|t| t.to_vec())
-                            .unwrap_or_default(),
+                        transfer_tools: tools.iter().map(|(t, _)| *t).collect(),
+                        tool_periods: tools.iter().map(|(_, p)| *p).collect(),
                         purpose: f.purpose.clone(),
                     },
                 ));
@@ -520,6 +614,14 @@ impl Resolver<'_> {
         });
 
         let (controller, processing) = (controller?, processing?);
+        let language = meta
+            .as_ref()
+            .and_then(|m| m.language)
+            .or_else(|| {
+                kb.authority_for(&controller.country, controller.kind)
+                    .and_then(|a| Lang::from_code(&a.language))
+            })
+            .unwrap_or(Lang::En);
         let title = meta
             .as_ref()
             .map(|m| m.title.clone())
@@ -537,6 +639,7 @@ impl Resolver<'_> {
             parties,
             flows,
             risk_estimate,
+            deprecations,
         })
     }
 
@@ -656,8 +759,8 @@ impl Resolver<'_> {
                 Some("the locations decide whether data leaves the EU/EEA".into()),
             );
         }
-        let owners = match (&p.parents, vendor) {
-            (Some(ps), _) => {
+        let (owners, owners_known, ownership_source) = match (&p.parents, vendor) {
+            (Some(OwnersInput::Listed(ps)), _) => {
                 let mut out = Vec::new();
                 for (i, o) in ps.iter().enumerate() {
                     let mut seen = vendor.map(|v| vec![v.id.clone()]).unwrap_or_default();
@@ -665,22 +768,42 @@ impl Resolver<'_> {
                         out.push(o);
                     }
                 }
-                Fact::model(out)
+                let known = !out.is_empty() && out.iter().all(|o| o.owners_known);
+                (Fact::model(out), known, p.ownership_source.clone())
             }
-            (None, Some(v)) => Fact {
-                value: v
+            (Some(OwnersInput::Keyword(k)), _) => (
+                Fact::model(Vec::new()),
+                *k == crate::knowledge::OwnershipKeyword::None,
+                p.ownership_source.clone(),
+            ),
+            (None, Some(v)) => {
+                let owners: Vec<Owner> = v
                     .parents
+                    .owners()
                     .iter()
                     .filter_map(|o| {
                         catalogue_owner(kb, &o.vendor, o.share, &mut vec![v.id.clone()])
                     })
-                    .collect(),
-                from: vfrom(),
-            },
-            (None, None) => Fact {
-                value: Vec::new(),
-                from: FactSource::Default,
-            },
+                    .collect();
+                let known = v.parents.known() && owners.iter().all(|o| o.owners_known);
+                let source = v.ownership_source.as_deref().unwrap_or(&v.source);
+                (
+                    Fact {
+                        value: owners,
+                        from: vfrom(),
+                    },
+                    known,
+                    Some(kb.sources.get(source).map_or(source.to_string(), |s| s.title.clone())),
+                )
+            }
+            (None, None) => (
+                Fact {
+                    value: Vec::new(),
+                    from: FactSource::Default,
+                },
+                false,
+                None,
+            ),
         };
         let dpf = match (p.dpf_certified, vendor.and_then(|v| v.dpf_certified)) {
             (Some(m), _) => Fact::model(m),
@@ -736,6 +859,8 @@ impl Resolver<'_> {
             vendor: vendor.map(|v| v.id.clone()),
             incorporated,
             owners,
+            owners_known,
+            ownership_source,
             locations,
             access_locations,
             dpf_certified: dpf,
@@ -784,14 +909,18 @@ impl Resolver<'_> {
                 return None;
             }
             seen.push(v.clone());
-            let owners = if o.parents.is_empty() {
-                entry
-                    .parents
-                    .iter()
-                    .filter_map(|p| catalogue_owner(kb, &p.vendor, p.share, seen))
-                    .collect()
-            } else {
-                self.owners(path, &o.parents, seen)
+            let (owners, known) = match &o.parents {
+                None => {
+                    let owners: Vec<Owner> = entry
+                        .parents
+                        .owners()
+                        .iter()
+                        .filter_map(|p| catalogue_owner(kb, &p.vendor, p.share, seen))
+                        .collect();
+                    let known = entry.parents.known() && owners.iter().all(|o| o.owners_known);
+                    (owners, known)
+                }
+                Some(ps) => self.owners(path, ps, seen),
             };
             seen.pop();
             return Some(Owner {
@@ -804,6 +933,7 @@ impl Resolver<'_> {
                 share: o.share,
                 dpf_certified: o.dpf_certified.or(entry.dpf_certified).unwrap_or(false),
                 owners,
+                owners_known: known,
             });
         }
         let (Some(name), Some(country)) = (&o.name, &o.country) else {
@@ -829,7 +959,10 @@ impl Resolver<'_> {
             return None;
         }
         seen.push(key);
-        let owners = self.owners(path, &o.parents, seen);
+        let (owners, known) = match &o.parents {
+            Some(ps) => self.owners(path, ps, seen),
+            None => (Vec::new(), false),
+        };
         seen.pop();
         Some(Owner {
             name: name.clone(),
@@ -838,14 +971,29 @@ impl Resolver<'_> {
             share: o.share,
             dpf_certified: o.dpf_certified.unwrap_or(false),
             owners,
+            owners_known: known,
         })
     }
 
-    fn owners(&mut self, path: &str, ps: &[OwnerInput], seen: &mut Vec<String>) -> Vec<Owner> {
-        ps.iter()
-            .enumerate()
-            .filter_map(|(i, p)| self.owner(&format!("{path}.parents[{i}]"), p, seen))
-            .collect()
+    /// Owners stated in the model, and whether they are known all the way up.
+    fn owners(
+        &mut self,
+        path: &str,
+        ps: &OwnersInput,
+        seen: &mut Vec<String>,
+    ) -> (Vec<Owner>, bool) {
+        match ps {
+            OwnersInput::Keyword(k) => (Vec::new(), *k == crate::knowledge::OwnershipKeyword::None),
+            OwnersInput::Listed(ps) => {
+                let owners: Vec<Owner> = ps
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, p)| self.owner(&format!("{path}.parents[{i}]"), p, seen))
+                    .collect();
+                let known = !owners.is_empty() && owners.iter().all(|o| o.owners_known);
+                (owners, known)
+            }
+        }
     }
 
     fn check_cycles(&mut self, parties: &[Party], flows: &[(usize, Flow)]) {
@@ -899,12 +1047,14 @@ pub(crate) fn catalogue_owner(
         return None;
     }
     seen.push(id.to_string());
-    let owners = v
+    let owners: Vec<Owner> = v
         .parents
+        .owners()
         .iter()
         .filter_map(|p| catalogue_owner(kb, &p.vendor, p.share, seen))
         .collect();
     seen.pop();
+    let owners_known = v.parents.known() && owners.iter().all(|o| o.owners_known);
     Some(Owner {
         name: v.name.clone(),
         country: v.incorporated.clone(),
@@ -912,6 +1062,7 @@ pub(crate) fn catalogue_owner(
         share,
         dpf_certified: v.dpf_certified.unwrap_or(false),
         owners,
+        owners_known,
     })
 }
 
