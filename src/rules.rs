@@ -291,8 +291,12 @@ impl Predicate {
             PartyReads(b) => c.party.is_some_and(|p| an.parties[p].reads == *b),
             NeedsCleartext(b) => c.party.is_some_and(|p| an.needs_cleartext(p) == *b),
             DpaMissing(terms) => c.party.is_some_and(|p| {
-                let d = &an.model.parties[p].dpa;
-                terms.iter().any(|t| match t {
+                // A replacement an option proposes has no agreement yet: its terms are part of
+                // the option, not a fact to verify.
+                let party = &an.model.parties[p];
+                let d = &party.dpa;
+                !party.hypothetical
+                    && terms.iter().any(|t| match t {
                     DpaTerm::ChangeNoticeDays => d.change_notice_days.is_none(),
                     DpaTerm::ObjectionDays => d.objection_days.is_none(),
                     DpaTerm::ThirdCountryInstruction => d.third_country_instruction.is_none(),

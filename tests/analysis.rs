@@ -5,7 +5,7 @@ use tia::engine::ExposureStatus;
 use tia::model::TransferTool;
 use tia::Verdict;
 
-const HEAD: &str = "controller:\n  name: Exempel kommun\n  country: SE\nprocessing:\n  purpose: Personaladministration\n  data_subjects: [employees]\n  data_categories: [identity, contact]\n";
+const HEAD: &str = "controller:\n  name: Exempel kommun\n  country: SE\n  kind: public_body\nprocessing:\n  purpose: Personaladministration\n  data_subjects: [employees]\n  data_categories: [identity, contact]\n";
 
 fn one_party(party: &str, flow: &str) -> String {
     format!("{HEAD}parties:\n  - {party}\nflows:\n  - {flow}\n")
@@ -14,7 +14,7 @@ fn one_party(party: &str, flow: &str) -> String {
 #[test]
 fn an_eu_subsidiary_of_a_us_parent_is_exposed_through_the_parent_chain() {
     let m = one_party(
-        "{ id: sub, role: processor, name: Sub AB, incorporated: SE, locations: [SE], parents: [{ name: Parent Inc., country: US, share: 1.0 }] }",
+        "{ dpa: { change_notice_days: 30, objection_days: 14 }, id: sub, role: processor, name: Sub AB, incorporated: SE, locations: [SE], parents: [{ name: Parent Inc., country: US, share: 1.0, parents: none }] }",
         "{ from: controller, to: sub, access: cleartext }",
     );
     let r = assess_text(&m, None, "2026-11-01");
@@ -34,7 +34,7 @@ fn an_eu_subsidiary_of_a_us_parent_is_exposed_through_the_parent_chain() {
 #[test]
 fn an_eu_company_with_no_foreign_parent_is_not_exposed() {
     let m = one_party(
-        "{ id: eu, role: processor, name: EU AB, incorporated: SE, locations: [SE], parents: [{ name: Holding AB, country: SE, share: 1.0 }] }",
+        "{ dpa: { change_notice_days: 30, objection_days: 14 }, id: eu, role: processor, name: EU AB, incorporated: SE, locations: [SE], parents: [{ name: Holding AB, country: SE, share: 1.0, parents: none }] }",
         "{ from: controller, to: eu, access: cleartext }",
     );
     let r = assess_text(&m, None, "2026-11-01");
@@ -50,7 +50,7 @@ fn an_eu_company_with_no_foreign_parent_is_not_exposed() {
 fn a_minority_us_holding_counts_as_control_only_under_the_strict_profile() {
     // 30 % is above SecNumCloud's 24 % but below the baseline's 50 %.
     let m = one_party(
-        "{ id: eu, role: processor, name: EU AB, incorporated: SE, locations: [SE], parents: [{ name: US Fund LP, country: US, share: 0.3 }] }",
+        "{ dpa: { change_notice_days: 30, objection_days: 14 }, id: eu, role: processor, name: EU AB, incorporated: SE, locations: [SE], parents: [{ name: US Fund LP, country: US, share: 0.3, parents: none }] }",
         "{ from: controller, to: eu, access: cleartext }",
     );
     let strict = assess_text(&m, Some("se-public-sector"), "2026-11-01");
@@ -62,7 +62,7 @@ fn a_minority_us_holding_counts_as_control_only_under_the_strict_profile() {
 #[test]
 fn foreign_holders_together_above_the_combined_threshold_control_the_entity() {
     let m = one_party(
-        "{ id: eu, role: processor, name: EU AB, incorporated: SE, locations: [SE], parents: [{ name: A LP, country: US, share: 0.2 }, { name: B LP, country: US, share: 0.2 }, { name: C AB, country: SE, share: 0.6 }] }",
+        "{ dpa: { change_notice_days: 30, objection_days: 14 }, id: eu, role: processor, name: EU AB, incorporated: SE, locations: [SE], parents: [{ name: A LP, country: US, share: 0.2, parents: none }, { name: B LP, country: US, share: 0.2, parents: none }, { name: C AB, country: SE, share: 0.6, parents: none }] }",
         "{ from: controller, to: eu, access: cleartext }",
     );
     let r = assess_text(&m, Some("se-public-sector"), "2026-11-01");
@@ -75,7 +75,7 @@ fn foreign_holders_together_above_the_combined_threshold_control_the_entity() {
 #[test]
 fn a_sub_processors_exposure_reaches_the_controller_through_onward_flows() {
     let m = format!(
-        "{HEAD}parties:\n  - {{ id: p, role: processor, name: P AB, incorporated: SE, locations: [SE] }}\n  - {{ id: s, role: subprocessor, name: S Inc., incorporated: US, locations: [US] }}\nflows:\n  - {{ from: controller, to: p, access: cleartext }}\n  - {{ from: p, to: s, access: cleartext, transfer_tool: scc }}\n"
+        "{HEAD}parties:\n  - {{ dpa: {{ change_notice_days: 30, objection_days: 14 }}, parents: none, id: p, role: processor, name: P AB, incorporated: SE, locations: [SE] }}\n  - {{ parents: none, id: s, role: subprocessor, name: S Inc., incorporated: US, locations: [US] }}\nflows:\n  - {{ from: controller, to: p, access: cleartext }}\n  - {{ from: p, to: s, access: cleartext, transfer_tool: scc }}\n"
     );
     let r = assess_text(&m, None, "2026-11-01");
     let e = r
@@ -90,7 +90,7 @@ fn a_sub_processors_exposure_reaches_the_controller_through_onward_flows() {
 #[test]
 fn customer_held_keys_neutralise_the_exposure() {
     let m = one_party(
-        "{ id: s, role: processor, name: Backup Inc., incorporated: US, locations: [US], needs_cleartext: false }",
+        "{ dpa: { change_notice_days: 30, objection_days: 14 }, parents: none, id: s, role: processor, name: Backup Inc., incorporated: US, locations: [US], needs_cleartext: false }",
         "{ from: controller, to: s, access: storage_encrypted, key_holder: controller, transfer_tool: scc }",
     );
     let r = assess_text(&m, None, "2026-11-01");
@@ -104,7 +104,7 @@ fn customer_held_keys_neutralise_the_exposure() {
 
 fn dpf_party(tools: &str) -> String {
     one_party(
-        "{ id: us, role: processor, name: US Cloud Inc., incorporated: US, locations: [US], dpf_certified: true }",
+        "{ dpa: { change_notice_days: 30, objection_days: 14 }, parents: none, id: us, role: processor, name: US Cloud Inc., incorporated: US, locations: [US], dpf_certified: true }",
         &format!("{{ from: controller, to: us, access: cleartext{tools} }}"),
     )
 }
@@ -170,7 +170,7 @@ fn the_public_sector_profile_does_not_trust_the_dpf() {
 #[test]
 fn a_quantitative_estimate_is_shown_and_never_changes_the_verdict() {
     let base = one_party(
-        "{ id: us, role: processor, name: US Cloud Inc., incorporated: US, locations: [SE] }",
+        "{ dpa: { change_notice_days: 30, objection_days: 14 }, parents: none, id: us, role: processor, name: US Cloud Inc., incorporated: US, locations: [SE] }",
         "{ from: controller, to: us, access: cleartext }",
     );
     let with = format!("{base}risk_estimate:\n  horizon_years: 5\n  laws:\n    - law: cloud-act\n      factors:\n        - {{ name: request, probability: 0.1 }}\n        - {{ name: success, probability: 0.2 }}\n");
@@ -190,7 +190,7 @@ fn a_quantitative_estimate_is_shown_and_never_changes_the_verdict() {
 #[test]
 fn english_explanations_on_request() {
     let m = one_party(
-        "{ id: sub, role: processor, name: Sub AB, incorporated: SE, locations: [SE], parents: [{ name: Parent Inc., country: US, share: 1.0 }] }",
+        "{ dpa: { change_notice_days: 30, objection_days: 14 }, id: sub, role: processor, name: Sub AB, incorporated: SE, locations: [SE], parents: [{ name: Parent Inc., country: US, share: 1.0, parents: none }] }",
         "{ from: controller, to: sub, access: cleartext }",
     );
     let kb = kb();
@@ -207,7 +207,7 @@ fn english_explanations_on_request() {
 #[test]
 fn sccs_to_an_adequate_country_do_not_trigger_the_stockholm_transfer_rule() {
     let m = one_party(
-        "{ id: ch, role: processor, name: Swiss AG, incorporated: CH, locations: [CH] }",
+        "{ dpa: { change_notice_days: 30, objection_days: 14 }, parents: none, id: ch, role: processor, name: Swiss AG, incorporated: CH, locations: [CH] }",
         "{ from: controller, to: ch, access: cleartext, transfer_tool: scc }",
     );
     let r = assess_text(&m, None, "2026-11-01");
@@ -224,7 +224,7 @@ fn sccs_to_an_adequate_country_do_not_trigger_the_stockholm_transfer_rule() {
 #[test]
 fn unencrypted_transit_through_the_us_is_a_cleartext_transfer_under_the_stockholm_rule() {
     let m = one_party(
-        "{ id: carrier, role: processor, name: Carrier Inc., incorporated: US, locations: [US] }",
+        "{ dpa: { change_notice_days: 30, objection_days: 14 }, parents: none, id: carrier, role: processor, name: Carrier Inc., incorporated: US, locations: [US] }",
         "{ from: controller, to: carrier, access: transit_only, transfer_tool: scc }",
     );
     let r = assess_text(&m, None, "2026-11-01");
