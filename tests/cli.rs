@@ -47,8 +47,19 @@ fn assess_prints_a_readable_summary_and_exits_zero_whatever_the_verdict() {
         out.contains("Bedömning: EJ GODTAGBAR (not_acceptable)"),
         "{out}"
     );
-    assert!(out.contains("Förhandssamråd med IMY krävs: ja"), "{out}");
+    assert!(
+        out.contains("Om tjänsten införs som den är modellerad krävs förhandssamråd med IMY"),
+        "{out}"
+    );
     assert!(out.contains("STH-1@microsoft-ireland/fisa-702"), "{out}");
+    // The findings are grouped by the three legal questions, the deciding ones marked.
+    let chapter_v = out.find("▶ Överföringar till tredjeland").expect("Chapter V heading");
+    let foreign = out.find("▶ Utländsk åtkomst utan överföring").expect("foreign-access heading");
+    let national = out.find("■ Nationell offentligrätt").expect("national-law heading");
+    assert!(chapter_v < foreign && foreign < national, "{out}");
+    let sth1 = out.find("STH-1@microsoft-ireland/fisa-702").unwrap();
+    assert!(foreign < sth1 && sth1 < national, "STH-1 is a foreign-access finding: {out}");
+    assert!(out.contains("profilens linje] STH-1@"), "the basis is shown: {out}");
 }
 
 #[test]
@@ -81,8 +92,25 @@ fn assess_json_has_the_documented_fields() {
     ] {
         assert!(v.get(key).is_some(), "missing {key}");
     }
-    assert_eq!(v["verdict"], "acceptable");
+    assert_eq!(v["verdict"], "acceptable_with_measures");
+    assert_eq!(v["decided_by"], serde_json::json!(["foreign_access"]));
     assert_eq!(v["policy"]["id"], "gdpr-baseline");
+    let q = &v["questions"];
+    assert_eq!(q.as_array().unwrap().len(), 3);
+    for (i, id) in ["chapter_v", "foreign_access", "national_law"].iter().enumerate() {
+        assert_eq!(q[i]["id"], *id);
+        for key in ["conclusion", "basis", "findings"] {
+            assert!(q[i].get(key).is_some(), "question missing {key}");
+        }
+    }
+    let f = &v["findings"][0];
+    assert!(f["basis"] == "law" || f["basis"] == "policy", "{f}");
+    assert!(f["question"].is_string());
+    let pc = &v["prior_consultation"];
+    for key in ["required_if_introduced_as_modelled", "required_after_recommended_option", "authority"] {
+        assert!(pc.get(key).is_some(), "prior_consultation missing {key}");
+    }
+    assert_eq!(pc["authority"]["short"], "IMY");
     assert_eq!(v["as_of"], "2026-11-01");
     assert!(v["dpia"]["required"].is_boolean() && v["dpia"]["criteria"].is_array());
     let opt = &v["options"][0];
@@ -220,7 +248,7 @@ fn check_with_extra_rule(name: &str, when: &str, citations: &str) -> Output {
     let dir = temp_dir(name);
     copy_dir(Path::new("knowledge"), &dir);
     let rule = format!(
-        "- id: X-1\n  title: {{ sv: t, en: t }}\n  text: {{ sv: t, en: t }}\n  scope: processing\n  severity: info\n  when: {when}\n  effect: {{ default: inform }}\n  citations: {citations}\n  as_of: 2026-11-20\n"
+        "- id: X-1\n  question: foreign_access\n  basis: law\n  title: {{ sv: t, en: t }}\n  text: {{ sv: t, en: t }}\n  scope: processing\n  severity: info\n  when: {when}\n  effect: {{ default: inform }}\n  citations: {citations}\n  as_of: 2026-11-20\n"
     );
     std::fs::write(dir.join("rules/extra.yaml"), rule).unwrap();
     tia(&["--knowledge", dir.to_str().unwrap(), "knowledge", "check"])

@@ -118,13 +118,16 @@ fn stockholm_memo_in_swedish_has_every_section_the_verdict_and_the_recommendatio
             "Kunskapsunderlag",
             "Spårbarhet",
             "Ej godtagbar",
-            "Kräver förhandssamråd med IMY",
+            "De tre rättsliga frågorna",
+            "Avgörande: Överföringar till tredjeland (kapitel V) och Utländsk åtkomst utan överföring",
+            // Prior consultation follows the course: required only if introduced as modelled.
+            "Om tjänsten införs som den är modellerad krävs förhandssamråd med IMY; efter den rekommenderade handlingsvägen krävs det inte.",
             "Microsoft Ireland Operations Limited",
             "Microsoft Corporation (India) Private Limited",
             // The explanation chain of an exposure.
             "Microsoft Ireland Operations Limited (IE) → ägs till 100 % av Microsoft Corporation (US) → CLOUD Act §2713",
             // The recommended option and the infeasible one with its reason.
-            "Ersätta exponerade parter med EU/EES-kontrollerade leverantörer (rekommenderas)",
+            "Byta till EU/EES-kontrollerade leverantörer (rekommenderas)",
             "EDPB användningsfall 6",
             &report.input_sha256,
             "Sida 1 av",
@@ -153,8 +156,9 @@ fn stockholm_memo_in_english_is_a_complete_translation() {
             "5 Proposed decision",
             "Appendices",
             "Not acceptable",
-            "Prior consultation with IMY required",
-            "Replace exposed parties",
+            "The three legal questions",
+            "If the service is introduced as modelled, prior consultation with IMY is required",
+            "Switch to EU/EEA-controlled providers",
             "Page 1 of",
         ],
     );
@@ -175,7 +179,7 @@ fn stockholm_memo_in_english_is_a_complete_translation() {
 }
 
 #[test]
-fn acceptable_memo_says_so_and_proposes_to_go_ahead() {
+fn a_memo_with_unverified_owners_asks_to_verify_them() {
     let (kb, model, report) = assessed("examples/lasia-2026.yaml", None);
     let doc = Renderer::new().unwrap().memo(&model, &report, &kb).unwrap();
     golden("lasia-2026.memo.sv.typ", &doc.source);
@@ -183,11 +187,13 @@ fn acceptable_memo_says_so_and_proposes_to_go_ahead() {
     assert_has(
         &text,
         &[
-            "Godtagbar",
+            "Godtagbar med åtgärder",
             "Lasia AB",
             "Elastx AB",
             "TeamViewer Germany GmbH",
-            "Ingen part som kan läsa uppgifterna kan tvingas lämna ut dem",
+            "Vem som äger parten är okänt",
+            "Kontrollera ägarna i bolagsregistret",
+            "Förhandssamråd med IMY krävs inte.",
         ],
     );
     assert!(!squash(&text).contains(&squash("Ej godtagbar\nAtt lämna")));
@@ -232,8 +238,8 @@ fn consult_pack_shows_the_dpo_when_the_model_names_one() {
     let text = std::fs::read_to_string("examples/stockholm-m365.yaml")
         .unwrap()
         .replace(
-            "  public_body: true\n",
-            "  public_body: true\n  dpo: { name: Dana Dataskydd, email: dso@example.se, phone: \"08-123 45\" }\n",
+            "  kind: public_body\n",
+            "  kind: public_body\n  dpo: { name: Dana Dataskydd, email: dso@example.se, phone: \"08-123 45\" }\n",
         );
     let model = load_model(&text, "dpo.yaml", &kb).unwrap();
     assert!(
@@ -332,7 +338,7 @@ fn diff_report_shows_the_lasia_change_and_the_last_day_to_object() {
         &text,
         &[
             "ÄNDRINGSRAPPORT",
-            "Bedömningen förbättras: Ej godtagbar → Godtagbar.",
+            "Bedömningen förbättras: Ej godtagbar → Godtagbar med åtgärder.",
             "Sista dag att invända: 2025-12-15.",
             "ändringen gäller från 2025-12-16",
             "Tillkomna",

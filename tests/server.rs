@@ -791,7 +791,7 @@ async fn assess_returns_the_report_or_located_diagnostics() {
     r.expect(StatusCode::OK);
     let report = r.json();
     assert_eq!(report["verdict"], "not_acceptable");
-    assert_eq!(report["schema_version"], "1.0");
+    assert_eq!(report["schema_version"], "2.0");
     assert_eq!(report["policy"]["id"], "se-public-sector");
     assert_eq!(report["prior_consultation_required"], true);
     assert!(report["findings"].as_array().unwrap().len() > 1);
@@ -809,7 +809,8 @@ async fn assess_returns_the_report_or_located_diagnostics() {
     assert_eq!(report["policy"]["id"], "gdpr-baseline");
     assert_eq!(report["as_of"], "2026-11-01");
     assert_eq!(report["language"], "en");
-    assert_eq!(report["verdict"], "acceptable");
+    assert_eq!(report["verdict"], "acceptable_with_measures");
+    assert_eq!(report["decided_by"], serde_json::json!(["foreign_access"]));
 
     // A bad model: 422 with the place to edit.
     let r = app
@@ -954,7 +955,7 @@ async fn the_register_keeps_systems_and_versions() {
     r.expect(StatusCode::CREATED);
     let v2 = r.json();
     assert_eq!(v2["number"], 2);
-    assert_eq!(v2["verdict"], "acceptable");
+    assert_eq!(v2["verdict"], "acceptable_with_measures");
     assert_eq!(v2["note"], "notice 2025-11-16");
 
     // A second system with a name of its own.
@@ -979,7 +980,7 @@ async fn the_register_keeps_systems_and_versions() {
     assert_eq!(list[1]["id"], id);
     assert_eq!(list[1]["versions"], 2);
     assert_eq!(list[1]["latest"]["number"], 2);
-    assert_eq!(list[1]["latest"]["verdict"], "acceptable");
+    assert_eq!(list[1]["latest"]["verdict"], "acceptable_with_measures");
 
     // One system with its history.
     let r = app
@@ -1002,7 +1003,7 @@ async fn the_register_keeps_systems_and_versions() {
         .collect();
     assert_eq!(
         history,
-        [(1, "not_acceptable".into()), (2, "acceptable".into())]
+        [(1, "not_acceptable".into()), (2, "acceptable_with_measures".into())]
     );
     let r = app
         .get(&format!("/api/systems/{id}/versions"), As::Token(TOKEN))
@@ -1091,7 +1092,7 @@ async fn diff_and_compare_through_the_api() {
     let d = r.json();
     assert_eq!(d["verdict_change"], "improved");
     assert_eq!(d["old"]["verdict"], "not_acceptable");
-    assert_eq!(d["new"]["verdict"], "acceptable");
+    assert_eq!(d["new"]["verdict"], "acceptable_with_measures");
     assert_eq!(d["notice_date"], "2025-11-16");
     assert_eq!(d["last_day_to_object"], "2025-12-15");
     assert_eq!(d["has_changes"], true);
@@ -1139,7 +1140,7 @@ async fn diff_and_compare_through_the_api() {
     let entries = c["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[0]["rank"], 1);
-    assert_eq!(entries[0]["verdict"], "acceptable");
+    assert_eq!(entries[0]["verdict"], "acceptable_with_measures");
     assert_eq!(
         entries[0]["title"],
         "Lasia HR- och kompetenssystem – Exempel kommun (underbiträden 2026)"
@@ -1309,7 +1310,7 @@ async fn the_ui_from_login_to_logout() {
     r.expect(StatusCode::OK);
     let page = r.page();
     assert!(
-        page.contains("Bedömningen förbättras: Ej godtagbar → Godtagbar."),
+        page.contains("Bedömningen förbättras: Ej godtagbar → Godtagbar med åtgärder."),
         "{page}"
     );
     assert!(page.contains("Sista dag för invändning kan inte beräknas."));
@@ -1347,7 +1348,7 @@ async fn the_ui_from_login_to_logout() {
     // The system page shows the latest version, and an older one on request.
     let r = app.get(&system_url, me).await;
     let page = r.page();
-    assert!(page.contains("<div class=\"big\">Godtagbar</div>"));
+    assert!(page.contains("<div class=\"big\">Godtagbar med åtgärder</div>"));
     assert!(page.contains("Version 2 av 2"));
     assert!(page.contains("Avisering 2025-11-16"));
     let r = app.get(&format!("{system_url}?v=1"), me).await;
@@ -1364,7 +1365,7 @@ async fn the_ui_from_login_to_logout() {
     let first = page.find("<td><strong>1</strong></td>").unwrap();
     let second = page.find("<td><strong>2</strong></td>").unwrap();
     let lasia = page.find("Lasia HR- och kompetenssystem").unwrap();
-    let m365 = page.find("Stockholms stad").unwrap();
+    let m365 = page.find("Azure AD och Teams").unwrap();
     assert!(
         first < lasia && lasia < second && second < m365,
         "ranking order"
@@ -1417,7 +1418,7 @@ async fn the_ui_from_login_to_logout() {
     let page = r.page();
     assert!(page.contains("<html lang=\"en\">"));
     assert!(
-        page.contains("<div class=\"big\">Acceptable</div>"),
+        page.contains("<div class=\"big\">Acceptable with measures</div>"),
         "{page}"
     );
     assert!(!page.contains("Godtagbar"));
