@@ -716,7 +716,16 @@ impl<'a> Analysis<'a> {
                                     None
                                 }
                             }
-                            Connection::Control => self.adequacy_covering(p, j, true, basis),
+                            // Reached through a parent without being in the law's country
+                            // itself: foreign access, which only a decision on the whole
+                            // country covers, never the DPF. A listed recipient in that
+                            // country is covered as a recipient, its parent adds nothing.
+                            Connection::Control => self.adequacy_covering(
+                                p,
+                                j,
+                                party.incorporated.value != j,
+                                basis,
+                            ),
                             _ => self.adequacy_covering(p, j, false, basis),
                         };
                         match basis {

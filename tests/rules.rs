@@ -1804,3 +1804,27 @@ fn every_finding_belongs_to_exactly_one_question_and_the_verdict_is_the_worst_co
     }
     assert!(r.verdict_reason.contains(&r.questions[0].title) || r.verdict_reason.contains(&r.questions[1].title));
 }
+
+#[test]
+fn coverage_is_decided_per_connection_in_law_and_under_the_profile() {
+    // A DPF-listed US processor with a US parent: every connection is covered in law (the
+    // listed recipient; its parent adds nothing), none under a profile that refuses the DPF.
+    let party = "{ id: acme, name: Acme Inc, role: processor, incorporated: US, locations: [US], dpf_certified: true, parents: [{ name: Acme Holdings, country: US, share: 1, parents: none }] }";
+    let r = model().policy(SE_PUBLIC).party(party).flow(TO_ACME_CLEAR).run();
+    let e = r.exposures.iter().find(|e| e.law == "cloud-act").unwrap();
+    assert!(e.connections.len() >= 2, "{:?}", e.connections);
+    assert!(e.connections.iter().all(|c| c.covered_by_adequacy));
+    assert!(e.connections.iter().all(|c| !c.covered_under_policy));
+    assert_eq!(e.status, tia::engine::ExposureStatus::CoveredByAdequacy);
+    assert_eq!(e.policy_status, tia::engine::ExposureStatus::Effective);
+    // Law rules see the law: ART28-EXPOSURE (foreign access) does not fire for a listed
+    // recipient in the US; the profile's rules see the profile: STH-1 blocks.
+    assert!(finding_ids(&r, "ART28-EXPOSURE").is_empty());
+    assert_eq!(effect_of(&r, "STH-1@acme/fisa-702"), Effect::Blocking);
+    // An EEA party reached through the same parent: never covered by the DPF.
+    let sub = "{ id: acme, name: Acme Europe, role: processor, incorporated: IE, locations: [IE], parents: [{ name: Acme Inc, country: US, share: 1, dpf_certified: true, parents: none }] }";
+    let r = model().party(sub).flow(TO_ACME_CLEAR).run();
+    let e = r.exposures.iter().find(|e| e.law == "cloud-act").unwrap();
+    assert!(e.connections.iter().all(|c| !c.covered_by_adequacy && !c.covered_under_policy));
+    assert_eq!(e.status, tia::engine::ExposureStatus::Effective);
+}

@@ -168,3 +168,131 @@ fn the_error_text_has_file_line_column_expected_and_hint() {
     assert!(s.starts_with("error: bad.yaml:8:"), "{s}");
     assert!(s.contains("\n  expected: "), "{s}");
 }
+
+// --- The model fields of December 2026: controller kind, participation, necessity, roles,
+// --- dated transfer tools, pseudonymised access, ownership keywords.
+
+const OK_HEAD: &str = "controller:\n  name: Exempel kommun\n  country: SE\n  kind: public_body\nprocessing:\n  purpose: Lön\n  participation: required\n  data_subjects: [employees, social_services_clients, pupils]\n  data_categories: [identity, { id: national_id, necessary: false }]\n";
+
+fn valid(text: &str) -> tia::Model {
+    load_model(text, "good.yaml", &kb()).unwrap_or_else(|e| panic!("{e:?}\n{text}"))
+}
+
+#[test]
+fn the_new_model_fields_are_accepted_and_resolved() {
+    let text = format!("{OK_HEAD}parties:\n  - id: uni\n    role: recipient\n    incorporated: US\n    locations: [US]\n    parents: none\n    ownership_source: Statute\n  - id: own\n    role: controller\n    incorporated: IE\n    locations: [IE]\n    parents: unknown\n  - id: joint\n    role: joint_controller\n    incorporated: SE\n    locations: [SE]\n    parents: [{{ name: Holding AB, country: SE, share: 1, parents: none }}]\nflows:\n  - from: controller\n    to: uni\n    access: pseudonymised\n    key_holder: controller\n    transfer_tool: [{{ tool: scc, until: 2023-07-09 }}, {{ tool: dpf, from: 2023-07-10 }}]\n  - from: controller\n    to: own\n    access: cleartext\n    transfer_tool: none\n  - from: controller\n    to: joint\n    access: cleartext\n");
+    let m = valid(&text);
+    assert_eq!(m.controller.kind, tia::knowledge::ControllerKind::PublicBody);
+    assert!(m.controller.public_body);
+    assert_eq!(m.processing.data_categories, ["identity", "national_id"]);
+    assert_eq!(m.processing.unnecessary_categories, ["national_id"]);
+    assert_eq!(
+        m.processing.participation,
+        Some(tia::model::input::Participation::Required)
+    );
+    assert!(m.parties[0].owners_known);
+    assert!(!m.parties[1].owners_known);
+    assert!(m.parties[2].owners_known);
+    assert_eq!(m.parties[1].role, tia::model::Role::Controller);
+    assert_eq!(m.flows[0].access, tia::model::Access::Pseudonymised);
+    assert_eq!(m.flows[0].transfer_tools.len(), 2);
+    assert_eq!(m.flows[1].transfer_tools, [tia::model::TransferTool::None]);
+    assert!(m.deprecations.is_empty());
+}
+
+#[test]
+fn a_dated_transfer_tool_applies_only_on_its_days() {
+    let text = format!("{OK_HEAD}parties:\n  - id: us\n    role: processor\n    incorporated: US\n    locations: [US]\n    dpf_certified: true\n    parents: none\nflows:\n  - from: controller\n    to: us\n    access: cleartext\n    transfer_tool: [{{ tool: scc, until: 2023-07-09 }}, {{ tool: dpf, from: 2023-07-10 }}]\n");
+    let m = valid(&text);
+    let at = |d: &str| {
+        let mut o = common::opts(Some("gdpr-baseline"), d);
+        o.today = Some(common::date("2026-11-22"));
+        tia::assess(&m, &kb(), &o).unwrap().transfers[0].clone()
+    };
+    assert_eq!(at("2022-06-01").effective, tia::model::TransferTool::Scc);
+    assert_eq!(at("2023-07-09").effective, tia::model::TransferTool::Scc);
+    assert_eq!(at("2023-07-10").effective, tia::model::TransferTool::Dpf);
+    assert_eq!(at("2026-11-01").declared, [tia::model::TransferTool::Dpf]);
+}
+
+#[test]
+fn no_tool_documented_is_not_the_same_as_infer_one() {
+    let flow = |tool: &str| {
+        format!("{OK_HEAD}parties:\n  - id: ch\n    role: processor\n    incorporated: CH\n    locations: [CH]\n    parents: none\nflows:\n  - from: controller\n    to: ch\n    access: cleartext\n{tool}")
+    };
+    let report = |t: &str| {
+        let m = valid(&flow(t));
+        tia::assess(&m, &kb(), &common::opts(None, "2026-11-01")).unwrap()
+    };
+    let inferred = report("");
+    assert_eq!(inferred.transfers[0].effective, tia::model::TransferTool::Adequacy);
+    assert!(inferred.transfers[0].inferred);
+    let none = report("    transfer_tool: none\n");
+    assert_eq!(none.transfers[0].effective, tia::model::TransferTool::None);
+    assert!(none.findings.iter().any(|f| f.rule == "CH5-NO-TOOL"));
+}
+
+#[test]
+fn public_body_still_works_with_a_deprecation_warning() {
+    let text = "controller:\n  name: K\n  country: SE\n  public_body: true\nprocessing:\n  purpose: P\n  data_categories: [identity]\n";
+    let m = valid(text);
+    assert_eq!(m.controller.kind, tia::knowledge::ControllerKind::PublicBody);
+    let r = tia::assess(&m, &kb(), &common::opts(None, "2026-11-01")).unwrap();
+    assert_eq!(r.policy.id, "se-public-sector");
+    assert!(r
+        .warnings
+        .iter()
+        .any(|w| w.kind == "deprecated" && w.message.contains("kind: public_body")));
+}
+
+#[test]
+fn public_body_contradicting_kind_is_located() {
+    let text = "controller:\n  name: K\n  country: SE\n  kind: company\n  public_body: true\nprocessing:\n  purpose: P\n  data_categories: [identity]\n";
+    let d = one(text);
+    assert!(d.message.contains("contradicts `kind`"), "{d:?}");
+    assert_eq!((d.line, d.column), (5, 16));
+}
+
+#[test]
+fn an_unknown_controller_kind_is_located() {
+    let text = "controller:\n  name: K\n  country: SE\n  kind: municipality\nprocessing:\n  purpose: P\n  data_categories: [identity]\n";
+    let d = one(text);
+    assert!(d.message.contains("unknown variant `municipality`"), "{d:?}");
+    assert_eq!(d.line, 4);
+}
+
+#[test]
+fn a_controller_outside_the_eea_has_no_authority() {
+    let text = "controller:\n  name: K Inc.\n  country: US\nprocessing:\n  purpose: P\n  data_categories: [identity]\n";
+    let d = one(text);
+    assert!(d.message.contains("no supervisory authority"), "{d:?}");
+    assert_eq!((d.line, d.column), (3, 12));
+}
+
+#[test]
+fn a_tool_relied_on_until_before_it_starts_is_located() {
+    let text = format!("{OK_HEAD}parties:\n  - id: us\n    role: processor\n    incorporated: US\n    locations: [US]\n    parents: none\nflows:\n  - from: controller\n    to: us\n    access: cleartext\n    transfer_tool: [{{ tool: scc, from: 2023-07-10, until: 2023-07-09 }}]\n");
+    let d = one(&text);
+    assert!(d.message.contains("before it starts"), "{d:?}");
+    assert_eq!(d.line, 20);
+}
+
+#[test]
+fn an_owners_value_of_the_wrong_shape_says_which_shapes_are_accepted() {
+    let text = format!("{OK_HEAD}parties:\n  - id: x\n    role: processor\n    incorporated: SE\n    locations: [SE]\n    parents: nobody\n");
+    let d = one(&text);
+    assert!(d.message.contains("`none`"), "{d:?}");
+    assert!(d.message.contains("`unknown`"), "{d:?}");
+    assert!(d.line >= 11, "{d:?}");
+}
+
+#[test]
+fn an_unknown_participation_and_an_unknown_access_are_located() {
+    let text = "controller:\n  name: K\n  country: SE\nprocessing:\n  purpose: P\n  participation: optional\n  data_categories: [identity]\n";
+    let d = one(text);
+    assert!(d.message.contains("unknown variant `optional`"), "{d:?}");
+    assert_eq!(d.line, 6);
+    let text = format!("{OK_HEAD}parties:\n  - id: x\n    role: processor\n    incorporated: SE\n    locations: [SE]\nflows:\n  - from: controller\n    to: x\n    access: pseudonymized\n");
+    let d = one(&text);
+    assert!(d.message.contains("unknown variant `pseudonymized`"), "{d:?}");
+}

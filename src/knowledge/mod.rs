@@ -611,12 +611,23 @@ impl Knowledge {
     }
 
     /// The supervisory authority of a controller of this kind in this country: the one that
-    /// names the country, else one that names no country (any EU/EEA state).
+    /// names the country, else one that names no country (any EU/EEA state; the EDPS for EU
+    /// institutions anywhere). None for a controller outside the EU/EEA.
     pub fn authority_for(&self, country: &str, kind: ControllerKind) -> Option<&Authority> {
         let of_kind = || self.authorities.iter().filter(move |a| a.kinds.contains(&kind));
+        let in_eea = self
+            .jurisdictions
+            .get(country)
+            .is_some_and(|j| !j.eea.is_empty());
         of_kind()
             .find(|a| a.countries.iter().any(|c| c == country))
-            .or_else(|| of_kind().find(|a| a.countries.is_empty()))
+            .or_else(|| {
+                // EU institutions answer to the EDPS wherever they sit; other controllers to
+                // their national authority only inside the EU/EEA.
+                of_kind().find(|a| {
+                    a.countries.is_empty() && (in_eea || kind == ControllerKind::EuInstitution)
+                })
+            })
     }
 
     /// The legal question's definition (checked at load: every question has one).

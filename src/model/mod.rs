@@ -170,6 +170,33 @@ pub struct Model {
 /// The reserved sender id for the controller in flows.
 pub const CONTROLLER: &str = "controller";
 
+/// serde says only "did not match any variant of untagged enum X" for the fields that take
+/// one of several shapes; say which shapes.
+fn untagged_hint(mut d: Diagnostic) -> Diagnostic {
+    const SHAPES: [(&str, &str); 3] = [
+        (
+            "OwnersInput",
+            "`none` (a source says nobody controls it), `unknown`, or a list of owners `[{ name, country, share }]`",
+        ),
+        (
+            "ToolEntry",
+            "a transfer tool (adequacy, dpf, privacy_shield, scc, bcr, derogation, none) or `{ tool: scc, from: 2021-09-27, until: 2023-07-09 }`",
+        ),
+        (
+            "CategoryRef",
+            "a data category id, or `{ id: <category>, necessary: false }`",
+        ),
+    ];
+    for (name, shape) in SHAPES {
+        if d.message.contains(&format!("untagged enum {name}")) {
+            d.message = format!("this value has none of the accepted shapes: {shape}");
+            d.expected = Some(shape.to_string());
+            d.hint = Some("`tia schema` describes every field".into());
+        }
+    }
+    d
+}
+
 /// Hex SHA-256 of the input bytes, stored with every assessment.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let d = Sha256::digest(bytes);
@@ -195,7 +222,11 @@ pub fn load_model(text: &str, file: &str, kb: &Knowledge) -> Result<Model, Input
         })?
     } else {
         serde_yaml::from_str(text).map_err(|e| {
-            InputError::from(yaml_error(file, &e, "a model as described by `tia schema`"))
+            InputError::from(untagged_hint(yaml_error(
+                file,
+                &e,
+                "a model as described by `tia schema`",
+            )))
         })?
     };
     let map = std::cell::OnceCell::new();
