@@ -466,9 +466,7 @@ impl<'a> Analysis<'a> {
                 && match a.scope {
                     AdequacyScope::Full | AdequacyScope::Commercial => true,
                     AdequacyScope::DpfCertified | AdequacyScope::PrivacyShieldCertified => {
-                        !control_only
-                            && party.incorporated.value == c
-                            && party.dpf_certified.value
+                        !control_only && party.incorporated.value == c && party.dpf_certified.value
                     }
                 }
         })
@@ -691,7 +689,11 @@ impl<'a> Analysis<'a> {
                         Connection::Transit => {
                             if let Some(&k) = crossing.first() {
                                 let countries = self.flows[k].transfer.third_countries.join(", ");
-                                conns.push(conn(Connection::Transit, Vec::new(), Some((countries, false))));
+                                conns.push(conn(
+                                    Connection::Transit,
+                                    Vec::new(),
+                                    Some((countries, false)),
+                                ));
                             }
                         }
                         _ => {}
@@ -705,7 +707,10 @@ impl<'a> Analysis<'a> {
                     for basis in [Basis::Law, Basis::Policy] {
                         let decision = match c.connection {
                             Connection::Transit => {
-                                if crossing.iter().all(|&k| self.destination_adequate(k, basis)) {
+                                if crossing
+                                    .iter()
+                                    .all(|&k| self.destination_adequate(k, basis))
+                                {
                                     // The decision of the first crossing flow's destination.
                                     crossing.first().and_then(|&k| {
                                         self.flows[k].transfer.third_countries.first().and_then(
@@ -720,12 +725,9 @@ impl<'a> Analysis<'a> {
                             // itself: foreign access, which only a decision on the whole
                             // country covers, never the DPF. A listed recipient in that
                             // country is covered as a recipient, its parent adds nothing.
-                            Connection::Control => self.adequacy_covering(
-                                p,
-                                j,
-                                party.incorporated.value != j,
-                                basis,
-                            ),
+                            Connection::Control => {
+                                self.adequacy_covering(p, j, party.incorporated.value != j, basis)
+                            }
                             _ => self.adequacy_covering(p, j, false, basis),
                         };
                         match basis {

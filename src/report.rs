@@ -446,8 +446,14 @@ fn build(
             "verdict.reason",
             lang,
             &[
-                ("verdict", &kb.phrase(&format!("verdict.{}", an.verdict.key()), lang, &[])),
-                ("questions", &titles.join(kb.phrase("list.and", lang, &[]).as_str())),
+                (
+                    "verdict",
+                    &kb.phrase(&format!("verdict.{}", an.verdict.key()), lang, &[]),
+                ),
+                (
+                    "questions",
+                    &titles.join(kb.phrase("list.and", lang, &[]).as_str()),
+                ),
             ],
         )
     };

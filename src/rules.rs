@@ -3,7 +3,9 @@
 //! where it has no meaning is a load error too.
 
 use crate::engine::{Analysis, Exposure, ExposureStatus};
-use crate::knowledge::{Basis, CategoryFlag, Connection, ControllerKind, Knowledge, Mechanism, Scope};
+use crate::knowledge::{
+    Basis, CategoryFlag, Connection, ControllerKind, Knowledge, Mechanism, Scope,
+};
 use crate::model::{Access, KeyHolder, Role, TransferTool};
 use serde::{Deserialize, Serialize};
 
@@ -217,13 +219,13 @@ impl Predicate {
             LawOutsideLocations(b) => c.exposure.is_some_and(|e| {
                 let party = &an.model.parties[e.party];
                 let j = &an.kb.laws.items[e.law].jurisdiction;
-                !party
+                let located = party
                     .locations
                     .value
                     .iter()
                     .chain(&party.access_locations.value)
-                    .any(|l| l == j)
-                    == *b
+                    .any(|l| l == j);
+                located != *b
             }),
             Connection(cs) => c.exposure.is_some_and(|e| {
                 e.connections.iter().any(|x| {
@@ -262,9 +264,9 @@ impl Predicate {
             DestinationAdequate(b) => c
                 .flow
                 .is_some_and(|f| an.destination_adequate(f, c.basis) == *b),
-            ToolAcceptedByProfile(b) => c
-                .flow
-                .is_some_and(|f| an.tool_accepted_by_profile(f) == *b),
+            ToolAcceptedByProfile(b) => {
+                c.flow.is_some_and(|f| an.tool_accepted_by_profile(f) == *b)
+            }
             FlowAccess(a) => c
                 .flow
                 .is_some_and(|f| a.contains(&an.model.flows[f].access)),
@@ -297,13 +299,13 @@ impl Predicate {
                 let d = &party.dpa;
                 !party.hypothetical
                     && terms.iter().any(|t| match t {
-                    DpaTerm::ChangeNoticeDays => d.change_notice_days.is_none(),
-                    DpaTerm::ObjectionDays => d.objection_days.is_none(),
-                    DpaTerm::ThirdCountryInstruction => d.third_country_instruction.is_none(),
-                    DpaTerm::Audit => d.audit.is_empty(),
-                    DpaTerm::BreachNoticeHours => d.breach_notice_hours.is_none(),
-                    DpaTerm::DeletionDays => d.deletion_days.is_none(),
-                })
+                        DpaTerm::ChangeNoticeDays => d.change_notice_days.is_none(),
+                        DpaTerm::ObjectionDays => d.objection_days.is_none(),
+                        DpaTerm::ThirdCountryInstruction => d.third_country_instruction.is_none(),
+                        DpaTerm::Audit => d.audit.is_empty(),
+                        DpaTerm::BreachNoticeHours => d.breach_notice_hours.is_none(),
+                        DpaTerm::DeletionDays => d.deletion_days.is_none(),
+                    })
             }),
             DpaUnilateral(b) => c.party.is_some_and(|p| {
                 let d = &an.model.parties[p].dpa;

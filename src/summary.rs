@@ -116,12 +116,7 @@ pub fn render(report: &Report, kb: &Knowledge) -> String {
     let _ = writeln!(o, "{} ({}):", p("summary.findings"), report.findings.len());
     for q in &report.questions {
         let _ = writeln!(o);
-        let _ = writeln!(
-            o,
-            "{} {}",
-            if q.decisive { "▶" } else { "■" },
-            q.text
-        );
+        let _ = writeln!(o, "{} {}", if q.decisive { "▶" } else { "■" }, q.text);
         for f in report.findings.iter().filter(|f| f.question == q.id) {
             let _ = writeln!(
                 o,

@@ -53,13 +53,25 @@ fn assess_prints_a_readable_summary_and_exits_zero_whatever_the_verdict() {
     );
     assert!(out.contains("STH-1@microsoft-ireland/fisa-702"), "{out}");
     // The findings are grouped by the three legal questions, the deciding ones marked.
-    let chapter_v = out.find("▶ Överföringar till tredjeland").expect("Chapter V heading");
-    let foreign = out.find("▶ Utländsk åtkomst utan överföring").expect("foreign-access heading");
-    let national = out.find("■ Nationell offentligrätt").expect("national-law heading");
+    let chapter_v = out
+        .find("▶ Överföringar till tredjeland")
+        .expect("Chapter V heading");
+    let foreign = out
+        .find("▶ Utländsk åtkomst utan överföring")
+        .expect("foreign-access heading");
+    let national = out
+        .find("■ Nationell offentligrätt")
+        .expect("national-law heading");
     assert!(chapter_v < foreign && foreign < national, "{out}");
     let sth1 = out.find("STH-1@microsoft-ireland/fisa-702").unwrap();
-    assert!(foreign < sth1 && sth1 < national, "STH-1 is a foreign-access finding: {out}");
-    assert!(out.contains("profilens linje] STH-1@"), "the basis is shown: {out}");
+    assert!(
+        foreign < sth1 && sth1 < national,
+        "STH-1 is a foreign-access finding: {out}"
+    );
+    assert!(
+        out.contains("profilens linje] STH-1@"),
+        "the basis is shown: {out}"
+    );
 }
 
 #[test]
@@ -97,7 +109,10 @@ fn assess_json_has_the_documented_fields() {
     assert_eq!(v["policy"]["id"], "gdpr-baseline");
     let q = &v["questions"];
     assert_eq!(q.as_array().unwrap().len(), 3);
-    for (i, id) in ["chapter_v", "foreign_access", "national_law"].iter().enumerate() {
+    for (i, id) in ["chapter_v", "foreign_access", "national_law"]
+        .iter()
+        .enumerate()
+    {
         assert_eq!(q[i]["id"], *id);
         for key in ["conclusion", "basis", "findings"] {
             assert!(q[i].get(key).is_some(), "question missing {key}");
@@ -107,7 +122,11 @@ fn assess_json_has_the_documented_fields() {
     assert!(f["basis"] == "law" || f["basis"] == "policy", "{f}");
     assert!(f["question"].is_string());
     let pc = &v["prior_consultation"];
-    for key in ["required_if_introduced_as_modelled", "required_after_recommended_option", "authority"] {
+    for key in [
+        "required_if_introduced_as_modelled",
+        "required_after_recommended_option",
+        "authority",
+    ] {
         assert!(pc.get(key).is_some(), "prior_consultation missing {key}");
     }
     assert_eq!(pc["authority"]["short"], "IMY");

@@ -192,7 +192,10 @@ fn the_eu_suite_also_ranks_first_under_the_gdpr_baseline() {
     // cover Microsoft Ireland or Microsoft India reached through their US parent (foreign
     // access), and India's law reaches the remote access from there.
     let laws = ids(&ms.laws, |l| l.id.as_str());
-    assert!(laws.contains(&"in-it-act-69") && laws.contains(&"cloud-act"), "{laws:?}");
+    assert!(
+        laws.contains(&"in-it-act-69") && laws.contains(&"cloud-act"),
+        "{laws:?}"
+    );
     assert_eq!(
         ids(&ms.exposed_parties, |p| p.id.as_str()),
         ["microsoft-ireland", "microsoft-india"]

@@ -15,14 +15,31 @@ fn stockholm_m365_is_not_acceptable_under_public_sector_profile() {
     assert_eq!(r.verdict, Verdict::NotAcceptable);
     assert_eq!(r.authority.as_ref().unwrap().short, "IMY");
     // Decided by the foreign-access question (the US parent) and by Chapter V (India).
-    assert!(r.decided_by.contains(&Question::ForeignAccess), "{:?}", r.decided_by);
-    assert!(r.decided_by.contains(&Question::ChapterV), "{:?}", r.decided_by);
+    assert!(
+        r.decided_by.contains(&Question::ForeignAccess),
+        "{:?}",
+        r.decided_by
+    );
+    assert!(
+        r.decided_by.contains(&Question::ChapterV),
+        "{:?}",
+        r.decided_by
+    );
     assert!(r.dpia.required);
     assert!(r.prior_consultation_required);
     // Prior consultation follows the course taken: not after the recommended option.
     assert!(r.prior_consultation.required_if_introduced_as_modelled);
-    assert_eq!(r.prior_consultation.required_after_recommended_option, Some(false));
-    assert!(r.prior_consultation.text.contains("Om tjänsten införs som den är modellerad"), "{}", r.prior_consultation.text);
+    assert_eq!(
+        r.prior_consultation.required_after_recommended_option,
+        Some(false)
+    );
+    assert!(
+        r.prior_consultation
+            .text
+            .contains("Om tjänsten införs som den är modellerad"),
+        "{}",
+        r.prior_consultation.text
+    );
     let ids = finding_ids(&r);
     assert!(ids.contains(&"STH-1@microsoft-ireland/fisa-702"), "{ids:?}");
     assert!(
@@ -43,7 +60,11 @@ fn stockholm_m365_is_not_acceptable_under_public_sector_profile() {
     assert!(!f.citations.is_empty());
     // STH-1 is the Stockholm line: policy, worded as the profile's choice.
     assert_eq!(f.basis, Basis::Policy);
-    assert!(f.explanation.contains("profilen godtar inte DPF"), "{}", f.explanation);
+    assert!(
+        f.explanation.contains("profilen godtar inte DPF"),
+        "{}",
+        f.explanation
+    );
     // The EU subsidiary's exposure through its parent is never covered by the DPF.
     let e = r
         .exposures
@@ -51,7 +72,10 @@ fn stockholm_m365_is_not_acceptable_under_public_sector_profile() {
         .find(|e| e.party == "microsoft-ireland" && e.law == "cloud-act")
         .unwrap();
     assert_eq!(e.status, ExposureStatus::Effective);
-    assert!(ids.contains(&"ART28-EXPOSURE@microsoft-ireland/cloud-act"), "{ids:?}");
+    assert!(
+        ids.contains(&"ART28-EXPOSURE@microsoft-ireland/cloud-act"),
+        "{ids:?}"
+    );
 }
 
 #[test]
@@ -176,8 +200,14 @@ fn lasia_2024_with_microsoft_and_amazon_is_not_acceptable() {
         .unwrap();
     // Replacing Microsoft and AWS removes every blocking finding; what remains is the
     // unverified ownership of WinLas and Cleura.
-    assert_eq!(replace.residual_verdict, Some(Verdict::AcceptableWithMeasures));
-    assert!(replace.resolved_findings.iter().any(|f| f.starts_with("STH-1@")));
+    assert_eq!(
+        replace.residual_verdict,
+        Some(Verdict::AcceptableWithMeasures)
+    );
+    assert!(replace
+        .resolved_findings
+        .iter()
+        .any(|f| f.starts_with("STH-1@")));
 }
 
 #[test]
@@ -220,7 +250,10 @@ fn lessor_a_danish_employer_is_judged_under_gdpr_by_datatilsynet_and_the_foreign
     let r = assess_file("examples/lessor.yaml", None, TODAY);
     assert_eq!(r.policy.id, "gdpr-baseline");
     assert_eq!(r.authority.as_ref().unwrap().id, "datatilsynet-dk");
-    assert!(!r.questions[2].applicable, "a company: no national public-law question");
+    assert!(
+        !r.questions[2].applicable,
+        "a company: no national public-law question"
+    );
     assert!(
         r.transfers.iter().all(|t| t.third_countries.is_empty()),
         "no third-country transfer"
@@ -234,9 +267,19 @@ fn lessor_a_danish_employer_is_judged_under_gdpr_by_datatilsynet_and_the_foreign
     // Payroll is not optional, and a payroll provider needs the CPR numbers.
     let opt = |id: &str| r.options.iter().find(|o| o.id == id).unwrap();
     assert_eq!(opt("opt-out").status, OptionStatus::NotApplicable);
-    assert_eq!(opt("minimise-categories").status, OptionStatus::NotApplicable);
-    assert_eq!(opt("exclude-protected-identity").status, OptionStatus::NotApplicable);
-    assert!(r.prior_consultation.text.contains("Datatilsynet"), "{}", r.prior_consultation.text);
+    assert_eq!(
+        opt("minimise-categories").status,
+        OptionStatus::NotApplicable
+    );
+    assert_eq!(
+        opt("exclude-protected-identity").status,
+        OptionStatus::NotApplicable
+    );
+    assert!(
+        r.prior_consultation.text.contains("Datatilsynet"),
+        "{}",
+        r.prior_consultation.text
+    );
 }
 
 #[test]
@@ -245,7 +288,10 @@ fn bl_administration_needs_its_owners_verified() {
     assert_eq!(r.verdict, Verdict::AcceptableWithMeasures);
     assert_eq!(r.decided_by, [Question::ForeignAccess]);
     assert!(finding_ids(&r).contains(&"UNKNOWN-OWNERSHIP@bjorn-lunden"));
-    assert!(r.exposures.iter().all(|e| e.status != ExposureStatus::Effective));
+    assert!(r
+        .exposures
+        .iter()
+        .all(|e| e.status != ExposureStatus::Effective));
 }
 
 #[test]
@@ -266,7 +312,11 @@ fn a_danish_municipality_disclosing_pupils_data_for_the_providers_own_purposes_i
     let r = assess_file("examples/dk-municipality-chromebook.yaml", None, TODAY);
     assert_eq!(r.policy.id, "dk-public-sector");
     assert_eq!(r.authority.as_ref().unwrap().short, "Datatilsynet");
-    assert_eq!(r.language, tia::model::Lang::En, "no Danish texts yet: English, not Swedish");
+    assert_eq!(
+        r.language,
+        tia::model::Lang::En,
+        "no Danish texts yet: English, not Swedish"
+    );
     assert_eq!(r.verdict, Verdict::NotAcceptable);
     assert_eq!(r.decided_by, [Question::NationalLaw]);
     assert!(finding_ids(&r).contains(&"DK-OWN-PURPOSES@google-llc"));
@@ -284,7 +334,11 @@ fn an_eu_institution_is_judged_under_the_eudpr_by_the_edps() {
     assert_eq!(r.verdict, Verdict::AcceptableWithMeasures);
     assert_eq!(r.decided_by, [Question::ForeignAccess]);
     assert!(finding_ids(&r).contains(&"EUDPR-REGIME"));
-    assert!(r.questions[2].basis.iter().any(|b| b.contains("2018/1725")), "{:?}", r.questions[2].basis);
+    assert!(
+        r.questions[2].basis.iter().any(|b| b.contains("2018/1725")),
+        "{:?}",
+        r.questions[2].basis
+    );
 }
 
 #[test]
@@ -294,8 +348,14 @@ fn pseudonymised_research_data_to_a_us_university_need_a_tia_not_a_ban() {
     assert_eq!(r.verdict, Verdict::AcceptableWithMeasures);
     assert_eq!(r.decided_by, [Question::ChapterV]);
     let ids = finding_ids(&r);
-    assert!(ids.contains(&"CH5-SCC-TIA@controller->us-university"), "{ids:?}");
-    assert!(ids.contains(&"EDPB-UC2@controller->us-university"), "{ids:?}");
+    assert!(
+        ids.contains(&"CH5-SCC-TIA@controller->us-university"),
+        "{ids:?}"
+    );
+    assert!(
+        ids.contains(&"EDPB-UC2@controller->us-university"),
+        "{ids:?}"
+    );
     assert!(!ids.iter().any(|i| i.starts_with("STH-9")), "{ids:?}");
 }
 
@@ -311,7 +371,11 @@ fn a_provider_with_unknown_owners_is_never_acceptable() {
         .map(|f| f.id.as_str())
         .collect();
     assert_eq!(deciding, ["UNKNOWN-OWNERSHIP@bokningsbolaget"]);
-    let f = r.findings.iter().find(|f| f.rule == "UNKNOWN-OWNERSHIP").unwrap();
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "UNKNOWN-OWNERSHIP")
+        .unwrap();
     assert!(f.mitigation.as_deref().unwrap().contains("Bolagsverket"));
     for policy in ["se-public-sector", "gdpr-baseline"] {
         assert_ne!(

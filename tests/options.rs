@@ -27,7 +27,11 @@ fn opting_out_is_not_applicable_when_taking_part_is_required() {
     let o = option(&r, "opt-out");
     assert_eq!(o.status, OptionStatus::NotApplicable);
     assert!(!o.feasible);
-    assert!(o.reason.as_deref().unwrap().contains("inte frivilligt"), "{:?}", o.reason);
+    assert!(
+        o.reason.as_deref().unwrap().contains("inte frivilligt"),
+        "{:?}",
+        o.reason
+    );
     assert_eq!(o.residual_verdict, None);
 }
 
@@ -36,7 +40,14 @@ fn opting_out_is_not_applicable_when_the_model_does_not_say_participation_is_vol
     let r = exposed("", "[identity, salary]");
     let o = option(&r, "opt-out");
     assert_eq!(o.status, OptionStatus::NotApplicable);
-    assert!(o.reason.as_deref().unwrap().contains("participation: voluntary"), "{:?}", o.reason);
+    assert!(
+        o.reason
+            .as_deref()
+            .unwrap()
+            .contains("participation: voluntary"),
+        "{:?}",
+        o.reason
+    );
 }
 
 #[test]
@@ -50,7 +61,14 @@ fn excluding_protected_identities_applies_only_when_such_data_are_there() {
     let r = exposed("  participation: voluntary\n", "[identity, salary]");
     let o = option(&r, "exclude-protected-identity");
     assert_eq!(o.status, OptionStatus::NotApplicable);
-    assert!(o.reason.as_deref().unwrap().contains("skyddade personuppgifter"), "{:?}", o.reason);
+    assert!(
+        o.reason
+            .as_deref()
+            .unwrap()
+            .contains("skyddade personuppgifter"),
+        "{:?}",
+        o.reason
+    );
     let r = exposed("", "[identity, protected_identity]");
     assert_eq!(
         option(&r, "exclude-protected-identity").status,
@@ -61,10 +79,17 @@ fn excluding_protected_identities_applies_only_when_such_data_are_there() {
 #[test]
 fn minimising_applies_only_to_categories_the_purpose_does_not_need() {
     // A payroll provider needs the national identity numbers: nothing to minimise.
-    let r = exposed("  participation: required\n", "[identity, national_id, salary]");
+    let r = exposed(
+        "  participation: required\n",
+        "[identity, national_id, salary]",
+    );
     let o = option(&r, "minimise-categories");
     assert_eq!(o.status, OptionStatus::NotApplicable);
-    assert!(o.reason.as_deref().unwrap().contains("necessary: false"), "{:?}", o.reason);
+    assert!(
+        o.reason.as_deref().unwrap().contains("necessary: false"),
+        "{:?}",
+        o.reason
+    );
     // Marked as not needed: the option removes it and the sensitive-data finding goes.
     let r = exposed(
         "  participation: required\n",
@@ -73,7 +98,9 @@ fn minimising_applies_only_to_categories_the_purpose_does_not_need() {
     let o = option(&r, "minimise-categories");
     assert_eq!(o.status, OptionStatus::Feasible);
     assert!(
-        o.resolved_findings.iter().any(|f| f.starts_with("RISK-SENSITIVE@")),
+        o.resolved_findings
+            .iter()
+            .any(|f| f.starts_with("RISK-SENSITIVE@")),
         "{:?}",
         o.resolved_findings
     );

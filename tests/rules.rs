@@ -694,10 +694,7 @@ fn edpb_uc1_fires_for_encrypted_storage_with_keys_the_provider_lacks() {
     let r = fires("EDPB-UC1", uc1_model("controller"));
     assert_eq!(
         finding_ids(&r, "EDPB-UC1"),
-        [
-            "EDPB-UC1@acme/cloud-act",
-            "EDPB-UC1@acme/fisa-702"
-        ]
+        ["EDPB-UC1@acme/cloud-act", "EDPB-UC1@acme/fisa-702"]
     );
     assert!(!r.parties[0].exposed && !r.parties[0].reads_cleartext);
 }
@@ -787,10 +784,7 @@ fn uc6_model(locations: &str) -> Scenario {
 #[test]
 fn edpb_uc6_fires_for_cleartext_processing_in_a_third_country() {
     let r = fires("EDPB-UC6", uc6_model("[US]"));
-    assert_eq!(
-        finding_ids(&r, "EDPB-UC6"),
-        ["EDPB-UC6@acme/fisa-702"]
-    );
+    assert_eq!(finding_ids(&r, "EDPB-UC6"), ["EDPB-UC6@acme/fisa-702"]);
     assert_eq!(effect_of(&r, "EDPB-UC6@acme/fisa-702"), Effect::Blocking);
     assert_eq!(r.verdict, Verdict::NotAcceptable);
 }
@@ -808,10 +802,7 @@ fn edpb_uc6_fires_for_support_access_from_a_third_country() {
             .party("{ id: host, role: processor, incorporated: SE, locations: [SE], access_locations: [US] }")
             .flow("{ from: controller, to: host, access: cleartext, transfer_tool: scc }"),
     );
-    assert_eq!(
-        finding_ids(&r, "EDPB-UC6"),
-        ["EDPB-UC6@host/fisa-702"]
-    );
+    assert_eq!(finding_ids(&r, "EDPB-UC6"), ["EDPB-UC6@host/fisa-702"]);
 }
 
 fn uc7_model(party: &str, tool: &str) -> Scenario {
@@ -918,7 +909,9 @@ fn art28_exposure_fires_for_a_party_outside_the_eea_reached_through_its_us_paren
             .party("{ id: acme-in, role: processor, incorporated: IN, locations: [IN], parents: [{ name: Acme Inc, country: US, share: 1, parents: none }] }")
             .flow("{ from: controller, to: acme-in, access: remote_access, transfer_tool: scc }"),
     );
-    assert!(finding_ids(&r, "ART28-EXPOSURE").contains(&"ART28-EXPOSURE@acme-in/cloud-act".to_string()));
+    assert!(
+        finding_ids(&r, "ART28-EXPOSURE").contains(&"ART28-EXPOSURE@acme-in/cloud-act".to_string())
+    );
 }
 
 #[test]
@@ -1246,10 +1239,7 @@ fn dpa_change_terms_fires_when_the_objection_period_is_missing() {
         ["DPA-CHANGE-TERMS@host"]
     );
     // Unknown terms are not assumed absent, and not assumed fine either.
-    assert_eq!(
-        effect_of(&r, "DPA-CHANGE-TERMS@host"),
-        Effect::Measures
-    );
+    assert_eq!(effect_of(&r, "DPA-CHANGE-TERMS@host"), Effect::Measures);
     assert_eq!(r.verdict, Verdict::AcceptableWithMeasures);
 }
 
@@ -1293,12 +1283,19 @@ fn risk_sensitive_fires_for_health_data_at_a_dpf_listed_processor_under_the_base
     // The DPF settles Chapter V; it does not make art. 9 data low risk.
     let r = fires("RISK-SENSITIVE", dpf_health());
     assert_eq!(r.transfers[0].effective, TransferTool::Dpf);
-    assert_eq!(effect_of(&r, "RISK-SENSITIVE@acme/fisa-702"), Effect::Measures);
+    assert_eq!(
+        effect_of(&r, "RISK-SENSITIVE@acme/fisa-702"),
+        Effect::Measures
+    );
     assert_ne!(r.verdict, Verdict::Acceptable);
     assert!(r.dpia.required);
     let q = &r.questions[0];
     assert_eq!(q.id, Question::ChapterV);
-    assert_eq!(q.conclusion, Verdict::Acceptable, "the DPF answers Chapter V");
+    assert_eq!(
+        q.conclusion,
+        Verdict::Acceptable,
+        "the DPF answers Chapter V"
+    );
 }
 
 #[test]
@@ -1346,7 +1343,11 @@ fn pseudonymised(key_holder: &str) -> Scenario {
 fn pseudonymised_data_with_the_key_at_the_controller_are_not_a_cleartext_transfer() {
     let r = silent("STH-9", pseudonymised("controller"));
     assert!(!finding_ids(&r, "EDPB-UC2").is_empty());
-    assert!(r.findings.iter().all(|f| f.effect != Effect::Blocking), "{}", describe(&r));
+    assert!(
+        r.findings.iter().all(|f| f.effect != Effect::Blocking),
+        "{}",
+        describe(&r)
+    );
     assert_ne!(r.verdict, Verdict::NotAcceptable);
 }
 
@@ -1402,19 +1403,40 @@ fn unknown_ownership_stays_silent_for_a_party_that_cannot_read_the_data() {
 
 #[test]
 fn profile_dpf_says_the_refusal_is_the_profiles_policy() {
-    let r = fires("PROFILE-DPF", model().policy(SE_PUBLIC).party(US_ACME_DPF).flow(TO_ACME_CLEAR));
+    let r = fires(
+        "PROFILE-DPF",
+        model()
+            .policy(SE_PUBLIC)
+            .party(US_ACME_DPF)
+            .flow(TO_ACME_CLEAR),
+    );
     let f = r.findings.iter().find(|f| f.rule == "PROFILE-DPF").unwrap();
     assert_eq!(f.basis, Basis::Policy);
     // STH-9 blocks as the profile's policy and does not claim the US lacks adequacy.
-    let sth9 = r.findings.iter().find(|f| f.rule == "STH-9").expect("STH-9 fires");
+    let sth9 = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "STH-9")
+        .expect("STH-9 fires");
     assert_eq!(sth9.basis, Basis::Policy);
-    assert!(sth9.explanation.contains("does not accept it"), "{}", sth9.explanation);
-    assert!(!sth9.explanation.contains("has no adequacy"), "{}", sth9.explanation);
+    assert!(
+        sth9.explanation.contains("does not accept it"),
+        "{}",
+        sth9.explanation
+    );
+    assert!(
+        !sth9.explanation.contains("has no adequacy"),
+        "{}",
+        sth9.explanation
+    );
 }
 
 #[test]
 fn profile_dpf_stays_silent_under_the_baseline() {
-    silent("PROFILE-DPF", model().party(US_ACME_DPF).flow(TO_ACME_CLEAR));
+    silent(
+        "PROFILE-DPF",
+        model().party(US_ACME_DPF).flow(TO_ACME_CLEAR),
+    );
 }
 
 fn swedish_public_exposed() -> Scenario {
@@ -1427,12 +1449,22 @@ fn swedish_public_exposed() -> Scenario {
 #[test]
 fn se_sakerhetsskydd_fires_for_a_swedish_public_body_and_an_exposed_party() {
     let r = fires("SE-SAKERHETSSKYDD", swedish_public_exposed());
-    assert_eq!(r.findings.iter().find(|f| f.rule == "SE-SAKERHETSSKYDD").unwrap().question, Question::NationalLaw);
+    assert_eq!(
+        r.findings
+            .iter()
+            .find(|f| f.rule == "SE-SAKERHETSSKYDD")
+            .unwrap()
+            .question,
+        Question::NationalLaw
+    );
 }
 
 #[test]
 fn se_sakerhetsskydd_stays_silent_for_a_company() {
-    silent("SE-SAKERHETSSKYDD", swedish_public_exposed().public_body(false));
+    silent(
+        "SE-SAKERHETSSKYDD",
+        swedish_public_exposed().public_body(false),
+    );
 }
 
 fn provider_as_controller(public_body: bool) -> Scenario {
@@ -1773,8 +1805,16 @@ fn the_cloud_act_finding_does_not_claim_the_court_assessed_it() {
         .iter()
         .find(|f| f.id == "EXP-1@acme-eu/cloud-act")
         .expect("EXP-1 on the CLOUD Act");
-    assert!(f.explanation.contains("has not assessed the CLOUD Act"), "{}", f.explanation);
-    assert!(f.citations.iter().all(|c| !c.contains("168")), "{:?}", f.citations);
+    assert!(
+        f.explanation.contains("has not assessed the CLOUD Act"),
+        "{}",
+        f.explanation
+    );
+    assert!(
+        f.citations.iter().all(|c| !c.contains("168")),
+        "{:?}",
+        f.citations
+    );
     assert_eq!(f.basis, Basis::Policy);
 }
 
@@ -1792,17 +1832,30 @@ fn every_finding_belongs_to_exactly_one_question_and_the_verdict_is_the_worst_co
     let ids: Vec<&str> = r.questions.iter().map(|q| q.id.key()).collect();
     assert_eq!(ids, ["chapter_v", "foreign_access", "national_law"]);
     for f in &r.findings {
-        let n = r.questions.iter().filter(|q| q.findings.contains(&f.id)).count();
+        let n = r
+            .questions
+            .iter()
+            .filter(|q| q.findings.contains(&f.id))
+            .count();
         assert_eq!(n, 1, "{} is in {n} questions", f.id);
-        assert!(r.questions.iter().any(|q| q.id == f.question && q.findings.contains(&f.id)));
+        assert!(r
+            .questions
+            .iter()
+            .any(|q| q.id == f.question && q.findings.contains(&f.id)));
     }
     let worst = r.questions.iter().map(|q| q.conclusion).min().unwrap();
     assert_eq!(r.verdict, worst);
     for q in &r.questions {
-        assert_eq!(q.decisive, q.conclusion == r.verdict && r.verdict != Verdict::Acceptable);
+        assert_eq!(
+            q.decisive,
+            q.conclusion == r.verdict && r.verdict != Verdict::Acceptable
+        );
         assert!(!q.basis.is_empty());
     }
-    assert!(r.verdict_reason.contains(&r.questions[0].title) || r.verdict_reason.contains(&r.questions[1].title));
+    assert!(
+        r.verdict_reason.contains(&r.questions[0].title)
+            || r.verdict_reason.contains(&r.questions[1].title)
+    );
 }
 
 #[test]
@@ -1810,7 +1863,11 @@ fn coverage_is_decided_per_connection_in_law_and_under_the_profile() {
     // A DPF-listed US processor with a US parent: every connection is covered in law (the
     // listed recipient; its parent adds nothing), none under a profile that refuses the DPF.
     let party = "{ id: acme, name: Acme Inc, role: processor, incorporated: US, locations: [US], dpf_certified: true, parents: [{ name: Acme Holdings, country: US, share: 1, parents: none }] }";
-    let r = model().policy(SE_PUBLIC).party(party).flow(TO_ACME_CLEAR).run();
+    let r = model()
+        .policy(SE_PUBLIC)
+        .party(party)
+        .flow(TO_ACME_CLEAR)
+        .run();
     let e = r.exposures.iter().find(|e| e.law == "cloud-act").unwrap();
     assert!(e.connections.len() >= 2, "{:?}", e.connections);
     assert!(e.connections.iter().all(|c| c.covered_by_adequacy));
@@ -1825,6 +1882,9 @@ fn coverage_is_decided_per_connection_in_law_and_under_the_profile() {
     let sub = "{ id: acme, name: Acme Europe, role: processor, incorporated: IE, locations: [IE], parents: [{ name: Acme Inc, country: US, share: 1, dpf_certified: true, parents: none }] }";
     let r = model().party(sub).flow(TO_ACME_CLEAR).run();
     let e = r.exposures.iter().find(|e| e.law == "cloud-act").unwrap();
-    assert!(e.connections.iter().all(|c| !c.covered_by_adequacy && !c.covered_under_policy));
+    assert!(e
+        .connections
+        .iter()
+        .all(|c| !c.covered_by_adequacy && !c.covered_under_policy));
     assert_eq!(e.status, tia::engine::ExposureStatus::Effective);
 }

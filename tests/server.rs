@@ -1003,7 +1003,10 @@ async fn the_register_keeps_systems_and_versions() {
         .collect();
     assert_eq!(
         history,
-        [(1, "not_acceptable".into()), (2, "acceptable_with_measures".into())]
+        [
+            (1, "not_acceptable".into()),
+            (2, "acceptable_with_measures".into())
+        ]
     );
     let r = app
         .get(&format!("/api/systems/{id}/versions"), As::Token(TOKEN))

@@ -182,7 +182,10 @@ fn valid(text: &str) -> tia::Model {
 fn the_new_model_fields_are_accepted_and_resolved() {
     let text = format!("{OK_HEAD}parties:\n  - id: uni\n    role: recipient\n    incorporated: US\n    locations: [US]\n    parents: none\n    ownership_source: Statute\n  - id: own\n    role: controller\n    incorporated: IE\n    locations: [IE]\n    parents: unknown\n  - id: joint\n    role: joint_controller\n    incorporated: SE\n    locations: [SE]\n    parents: [{{ name: Holding AB, country: SE, share: 1, parents: none }}]\nflows:\n  - from: controller\n    to: uni\n    access: pseudonymised\n    key_holder: controller\n    transfer_tool: [{{ tool: scc, until: 2023-07-09 }}, {{ tool: dpf, from: 2023-07-10 }}]\n  - from: controller\n    to: own\n    access: cleartext\n    transfer_tool: none\n  - from: controller\n    to: joint\n    access: cleartext\n");
     let m = valid(&text);
-    assert_eq!(m.controller.kind, tia::knowledge::ControllerKind::PublicBody);
+    assert_eq!(
+        m.controller.kind,
+        tia::knowledge::ControllerKind::PublicBody
+    );
     assert!(m.controller.public_body);
     assert_eq!(m.processing.data_categories, ["identity", "national_id"]);
     assert_eq!(m.processing.unnecessary_categories, ["national_id"]);
@@ -225,7 +228,10 @@ fn no_tool_documented_is_not_the_same_as_infer_one() {
         tia::assess(&m, &kb(), &common::opts(None, "2026-11-01")).unwrap()
     };
     let inferred = report("");
-    assert_eq!(inferred.transfers[0].effective, tia::model::TransferTool::Adequacy);
+    assert_eq!(
+        inferred.transfers[0].effective,
+        tia::model::TransferTool::Adequacy
+    );
     assert!(inferred.transfers[0].inferred);
     let none = report("    transfer_tool: none\n");
     assert_eq!(none.transfers[0].effective, tia::model::TransferTool::None);
@@ -236,7 +242,10 @@ fn no_tool_documented_is_not_the_same_as_infer_one() {
 fn public_body_still_works_with_a_deprecation_warning() {
     let text = "controller:\n  name: K\n  country: SE\n  public_body: true\nprocessing:\n  purpose: P\n  data_categories: [identity]\n";
     let m = valid(text);
-    assert_eq!(m.controller.kind, tia::knowledge::ControllerKind::PublicBody);
+    assert_eq!(
+        m.controller.kind,
+        tia::knowledge::ControllerKind::PublicBody
+    );
     let r = tia::assess(&m, &kb(), &common::opts(None, "2026-11-01")).unwrap();
     assert_eq!(r.policy.id, "se-public-sector");
     assert!(r
@@ -257,7 +266,10 @@ fn public_body_contradicting_kind_is_located() {
 fn an_unknown_controller_kind_is_located() {
     let text = "controller:\n  name: K\n  country: SE\n  kind: municipality\nprocessing:\n  purpose: P\n  data_categories: [identity]\n";
     let d = one(text);
-    assert!(d.message.contains("unknown variant `municipality`"), "{d:?}");
+    assert!(
+        d.message.contains("unknown variant `municipality`"),
+        "{d:?}"
+    );
     assert_eq!(d.line, 4);
 }
 
@@ -294,5 +306,8 @@ fn an_unknown_participation_and_an_unknown_access_are_located() {
     assert_eq!(d.line, 6);
     let text = format!("{OK_HEAD}parties:\n  - id: x\n    role: processor\n    incorporated: SE\n    locations: [SE]\nflows:\n  - from: controller\n    to: x\n    access: pseudonymized\n");
     let d = one(&text);
-    assert!(d.message.contains("unknown variant `pseudonymized`"), "{d:?}");
+    assert!(
+        d.message.contains("unknown variant `pseudonymized`"),
+        "{d:?}"
+    );
 }

@@ -533,8 +533,12 @@ impl Knowledge {
             for c in &q.citations {
                 if !self.sources.contains(&c.source) {
                     errs.push(
-                        Diagnostic::new("questions", (1, 1), format!("unknown source `{}` in question `{}`", c.source, q.id.key()))
-                            .expected("the id of an entry in knowledge/sources/"),
+                        Diagnostic::new(
+                            "questions",
+                            (1, 1),
+                            format!("unknown source `{}` in question `{}`", c.source, q.id.key()),
+                        )
+                        .expected("the id of an entry in knowledge/sources/"),
                     );
                 }
             }
@@ -547,15 +551,23 @@ impl Knowledge {
             for (kind, p) in &a.default_policy {
                 if !self.policies.contains(p) {
                     errs.push(
-                        Diagnostic::new(&o.file, l.at(o, &format!("default_policy.{kind}")), format!("unknown policy profile `{p}`"))
-                            .expected("a policy profile id")
-                            .hint(known_hint(p, self.policies.ids())),
+                        Diagnostic::new(
+                            &o.file,
+                            l.at(o, &format!("default_policy.{kind}")),
+                            format!("unknown policy profile `{p}`"),
+                        )
+                        .expected("a policy profile id")
+                        .hint(known_hint(p, self.policies.ids())),
                     );
                 }
                 if !matches!(kind.as_str(), "public_body" | "company" | "eu_institution") {
                     errs.push(
-                        Diagnostic::new(&o.file, l.at(o, &format!("default_policy.{kind}")), format!("unknown controller kind `{kind}`"))
-                            .expected("public_body, company or eu_institution"),
+                        Diagnostic::new(
+                            &o.file,
+                            l.at(o, &format!("default_policy.{kind}")),
+                            format!("unknown controller kind `{kind}`"),
+                        )
+                        .expected("public_body, company or eu_institution"),
                     );
                 }
             }
@@ -614,7 +626,11 @@ impl Knowledge {
     /// names the country, else one that names no country (any EU/EEA state; the EDPS for EU
     /// institutions anywhere). None for a controller outside the EU/EEA.
     pub fn authority_for(&self, country: &str, kind: ControllerKind) -> Option<&Authority> {
-        let of_kind = || self.authorities.iter().filter(move |a| a.kinds.contains(&kind));
+        let of_kind = || {
+            self.authorities
+                .iter()
+                .filter(move |a| a.kinds.contains(&kind))
+        };
         let in_eea = self
             .jurisdictions
             .get(country)

@@ -332,12 +332,19 @@ impl Resolver<'_> {
                                 Some("remove `public_body`; it is replaced by `kind`".into()),
                             );
                         }
-                        deprecations.push("controller.public_body is deprecated: remove it, `kind` says the same".to_string());
+                        deprecations.push(
+                            "controller.public_body is deprecated: remove it, `kind` says the same"
+                                .to_string(),
+                        );
                         k
                     }
                     (Some(k), None) => k,
                     (None, Some(pb)) => {
-                        let k = if pb { ControllerKind::PublicBody } else { ControllerKind::Company };
+                        let k = if pb {
+                            ControllerKind::PublicBody
+                        } else {
+                            ControllerKind::Company
+                        };
                         deprecations.push(format!(
                             "controller.public_body is deprecated: write `kind: {}`",
                             if pb { "public_body" } else { "company" }
@@ -390,7 +397,11 @@ impl Resolver<'_> {
                         );
                     }
                 }
-                let ids: Vec<String> = p.data_categories.iter().map(|c| c.id().to_string()).collect();
+                let ids: Vec<String> = p
+                    .data_categories
+                    .iter()
+                    .map(|c| c.id().to_string())
+                    .collect();
                 self.categories("processing.data_categories", &ids);
                 if p.data_categories.is_empty() {
                     self.err(
@@ -552,7 +563,9 @@ impl Resolver<'_> {
                             if b < a {
                                 self.err(
                                     &format!("{path}.transfer_tool[{j}].until"),
-                                    format!("the tool is relied on until {b}, before it starts on {a}"),
+                                    format!(
+                                        "the tool is relied on until {b}, before it starts on {a}"
+                                    ),
                                     "`until` on or after `from`",
                                     None,
                                 );
@@ -824,7 +837,11 @@ impl Resolver<'_> {
                         from: vfrom(),
                     },
                     known,
-                    Some(kb.sources.get(source).map_or(source.to_string(), |s| s.title.clone())),
+                    Some(
+                        kb.sources
+                            .get(source)
+                            .map_or(source.to_string(), |s| s.title.clone()),
+                    ),
                 )
             }
             (None, None) => (
