@@ -34,7 +34,7 @@ enum Command {
     Assess(AssessArgs),
     /// Render the decision memo (PDF via typst, or the Typst source with --typ).
     Memo(DocArgs),
-    /// Render the GDPR art. 36(3) prior-consultation pack for IMY.
+    /// Render the prior-consultation pack (GDPR art. 36(3)) for the controller's authority.
     Consult(DocArgs),
     /// Compare two versions of a model (e.g. a sub-processor change): what changed, the old and
     /// new verdict, and the last day to object.

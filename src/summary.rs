@@ -84,7 +84,7 @@ pub fn render(report: &Report, kb: &Knowledge) -> String {
     let effective: Vec<_> = report
         .exposures
         .iter()
-        .filter(|e| e.status == crate::engine::ExposureStatus::Effective)
+        .filter(|e| e.policy_status == crate::engine::ExposureStatus::Effective)
         .collect();
     let _ = writeln!(o);
     let _ = writeln!(
@@ -100,13 +100,22 @@ pub fn render(report: &Report, kb: &Knowledge) -> String {
         let _ = writeln!(o, "  {}", p("summary.none"));
     }
     for e in &report.exposures {
-        let _ = writeln!(
-            o,
-            "  • {} – {} [{}]",
-            e.party_name,
-            e.law_name,
+        let status = if e.policy_status == e.status {
             p(&format!("status.{}", enum_key(&e.status)))
-        );
+        } else {
+            kb.phrase(
+                "summary.status_law_policy",
+                lang,
+                &[
+                    ("law", &p(&format!("status.{}", enum_key(&e.status)))),
+                    (
+                        "policy",
+                        &p(&format!("status.{}", enum_key(&e.policy_status))),
+                    ),
+                ],
+            )
+        };
+        let _ = writeln!(o, "  • {} – {} [{status}]", e.party_name, e.law_name);
         for c in &e.connections {
             let _ = writeln!(o, "      {}", c.path);
         }
