@@ -290,10 +290,7 @@ pub fn pick_policy<'k>(
         }),
         None => Ok(kb
             .authority_for(&model.controller.country, model.controller.kind)
-            .and_then(|a| {
-                let kind = serde_json::to_value(model.controller.kind).ok()?;
-                a.default_policy.get(kind.as_str()?)
-            })
+            .and_then(|a| a.default_policy.get(&model.controller.kind))
             .and_then(|id| kb.policies.get(id))
             .unwrap_or_else(|| kb.default_policy())),
     }

@@ -550,24 +550,15 @@ impl Knowledge {
             }
             for (kind, p) in &a.default_policy {
                 if !self.policies.contains(p) {
+                    let key = serde_json::to_value(kind).unwrap_or_default();
                     errs.push(
                         Diagnostic::new(
                             &o.file,
-                            l.at(o, &format!("default_policy.{kind}")),
+                            l.at(o, &format!("default_policy.{}", key.as_str().unwrap_or(""))),
                             format!("unknown policy profile `{p}`"),
                         )
                         .expected("a policy profile id")
                         .hint(known_hint(p, self.policies.ids())),
-                    );
-                }
-                if !matches!(kind.as_str(), "public_body" | "company" | "eu_institution") {
-                    errs.push(
-                        Diagnostic::new(
-                            &o.file,
-                            l.at(o, &format!("default_policy.{kind}")),
-                            format!("unknown controller kind `{kind}`"),
-                        )
-                        .expected("public_body, company or eu_institution"),
                     );
                 }
             }

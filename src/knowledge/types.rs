@@ -608,7 +608,18 @@ pub struct QuestionDef {
 /// The kind of controller, which decides the authority, the national-law question and the
 /// default profile.
 #[derive(
-    Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash, schemars::JsonSchema, Default,
+    Debug,
+    Clone,
+    Copy,
+    Deserialize,
+    Serialize,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    schemars::JsonSchema,
+    Default,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum ControllerKind {
@@ -640,7 +651,7 @@ pub struct Authority {
     /// The language its controllers read first (memo default, when tia has it).
     pub language: String,
     /// The default policy profile per kind of controller.
-    pub default_policy: BTreeMap<String, String>,
+    pub default_policy: BTreeMap<ControllerKind, String>,
     /// The national public law questions for public bodies, in words.
     #[serde(default)]
     pub national_law: Option<Text>,

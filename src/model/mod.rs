@@ -821,15 +821,7 @@ impl Resolver<'_> {
                 p.ownership_source.clone(),
             ),
             (None, Some(v)) => {
-                let owners: Vec<Owner> = v
-                    .parents
-                    .owners()
-                    .iter()
-                    .filter_map(|o| {
-                        catalogue_owner(kb, &o.vendor, o.share, &mut vec![v.id.clone()])
-                    })
-                    .collect();
-                let known = v.parents.known() && owners.iter().all(|o| o.owners_known);
+                let (owners, known) = catalogue_owners(kb, v, &mut vec![v.id.clone()]);
                 let source = v.ownership_source.as_deref().unwrap_or(&v.source);
                 (
                     Fact {
@@ -958,16 +950,7 @@ impl Resolver<'_> {
             }
             seen.push(v.clone());
             let (owners, known) = match &o.parents {
-                None => {
-                    let owners: Vec<Owner> = entry
-                        .parents
-                        .owners()
-                        .iter()
-                        .filter_map(|p| catalogue_owner(kb, &p.vendor, p.share, seen))
-                        .collect();
-                    let known = entry.parents.known() && owners.iter().all(|o| o.owners_known);
-                    (owners, known)
-                }
+                None => catalogue_owners(kb, entry, seen),
                 Some(ps) => self.owners(path, ps, seen),
             };
             seen.pop();
@@ -1083,6 +1066,23 @@ impl Resolver<'_> {
     }
 }
 
+/// A catalogue entry's owners, and whether they are known all the way up (listed, or `none`
+/// with a source; an owner whose own owners are unknown makes the whole chain unknown).
+fn catalogue_owners(
+    kb: &Knowledge,
+    v: &crate::knowledge::Vendor,
+    seen: &mut Vec<String>,
+) -> (Vec<Owner>, bool) {
+    let owners: Vec<Owner> = v
+        .parents
+        .owners()
+        .iter()
+        .filter_map(|p| catalogue_owner(kb, &p.vendor, p.share, seen))
+        .collect();
+    let known = v.parents.known() && owners.iter().all(|o| o.owners_known);
+    (owners, known)
+}
+
 /// An owner taken from the vendor catalogue, with its own owners (loops are rejected at load).
 pub(crate) fn catalogue_owner(
     kb: &Knowledge,
@@ -1095,14 +1095,8 @@ pub(crate) fn catalogue_owner(
         return None;
     }
     seen.push(id.to_string());
-    let owners: Vec<Owner> = v
-        .parents
-        .owners()
-        .iter()
-        .filter_map(|p| catalogue_owner(kb, &p.vendor, p.share, seen))
-        .collect();
+    let (owners, owners_known) = catalogue_owners(kb, v, seen);
     seen.pop();
-    let owners_known = v.parents.known() && owners.iter().all(|o| o.owners_known);
     Some(Owner {
         name: v.name.clone(),
         country: v.incorporated.clone(),
