@@ -220,6 +220,19 @@ fn schema_is_a_json_schema_of_the_model() {
     }
     let access = serde_json::to_string(&v["$defs"]["Access"]).unwrap();
     assert!(access.contains("storage_encrypted") && access.contains("remote_access"));
+    assert!(access.contains("pseudonymised"));
+    let defs = serde_json::to_string(&v["$defs"]).unwrap();
+    for word in [
+        "eu_institution",
+        "participation",
+        "necessary",
+        "joint_controller",
+        "recipient",
+        "ownership_source",
+        "until",
+    ] {
+        assert!(defs.contains(word), "schema lacks {word}");
+    }
 }
 
 #[test]
