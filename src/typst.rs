@@ -18,7 +18,32 @@ use std::time::{Duration, Instant};
 
 /// How to install typst when it is missing.
 pub const INSTALL_HINT: &str =
-    "install it with `cargo install --locked typst-cli --version 0.15.1` (about 6 minutes), or set TYPST_BIN to its path";
+    "run `scripts/demo` once (it installs typst 0.15.1 into ~/.local/share/tia/tools, 6 to 30 minutes on 2 cores), or `cargo install --locked typst-cli --version 0.15.1`, or set TYPST_BIN to its path";
+
+/// The folders where the project's scripts (and `cargo install`) put typst, searched after
+/// `PATH`: `$TIA_TOOLS/bin` (default `~/.local/share/tia/tools/bin`) and `$CARGO_HOME/bin`
+/// (default `~/.cargo/bin`).
+pub fn tool_dirs() -> Vec<PathBuf> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let mut dirs = Vec::new();
+    match std::env::var_os("TIA_TOOLS").filter(|t| !t.is_empty()) {
+        Some(t) => dirs.push(PathBuf::from(t).join("bin")),
+        None => {
+            if let Some(h) = &home {
+                dirs.push(h.join(".local/share/tia/tools/bin"));
+            }
+        }
+    }
+    match std::env::var_os("CARGO_HOME").filter(|t| !t.is_empty()) {
+        Some(c) => dirs.push(PathBuf::from(c).join("bin")),
+        None => {
+            if let Some(h) = &home {
+                dirs.push(h.join(".cargo/bin"));
+            }
+        }
+    }
+    dirs
+}
 
 /// A generated Typst document: the main source and the date it is stamped with.
 #[derive(Debug, Clone)]
@@ -48,9 +73,14 @@ pub struct Typst {
 }
 
 impl Typst {
-    /// Finds typst: `TYPST_BIN` when set (it must exist), else the first `typst` on `PATH`.
+    /// Finds typst: `TYPST_BIN` when set (it must exist), else the first `typst` on `PATH`,
+    /// else where the project's scripts or `cargo install` put it ([`tool_dirs`]).
     pub fn locate() -> Result<Typst, TypstError> {
-        Self::locate_in(std::env::var_os("TYPST_BIN"), std::env::var_os("PATH"))
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
+        dirs.extend(tool_dirs());
+        let joined = std::env::join_paths(dirs).unwrap_or(path);
+        Self::locate_in(std::env::var_os("TYPST_BIN"), Some(joined))
     }
 
     fn locate_in(
@@ -80,7 +110,7 @@ impl Typst {
                 timeout: Duration::from_secs(60),
             })
             .ok_or_else(|| TypstError::NotFound {
-                looked: "not on PATH and TYPST_BIN is not set".into(),
+                looked: "not on PATH, not in ~/.local/share/tia/tools/bin or ~/.cargo/bin, and TYPST_BIN is not set".into(),
             })
     }
 
