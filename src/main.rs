@@ -103,7 +103,8 @@ struct AssessArgs {
 
 #[derive(Args)]
 struct Judging {
-    /// Policy profile id (default: the model's, else se-public-sector).
+    /// Policy profile id (default: the model's, else the one the controller's authority sets
+    /// for its kind: se-public-sector, dk-public-sector, eu-institution or gdpr-baseline).
     #[arg(long)]
     policy: Option<String>,
     /// Judge the facts as they stood on this date (YYYY-MM-DD; default today).

@@ -460,7 +460,10 @@ fn cli_without_typst_says_how_to_install_it_and_writes_nothing() {
         .args(["memo", "examples/lasia-2026.yaml", "-o"])
         .arg(&pdf)
         .env("PATH", dir.path())
+        .env("HOME", dir.path())
         .env_remove("TYPST_BIN")
+        .env_remove("TIA_TOOLS")
+        .env_remove("CARGO_HOME")
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -495,7 +498,10 @@ fn cli_typ_only_needs_no_typst_and_writes_no_pdf() {
         ])
         .arg(&typ)
         .env("PATH", dir.path())
+        .env("HOME", dir.path())
         .env_remove("TYPST_BIN")
+        .env_remove("TIA_TOOLS")
+        .env_remove("CARGO_HOME")
         .output()
         .unwrap();
     assert!(
