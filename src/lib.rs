@@ -35,14 +35,27 @@ pub fn load_knowledge(dir: Option<&std::path::Path>) -> Result<Knowledge, InputE
     }
 }
 
-/// Reads and validates a model file.
+/// Reads and validates a model file; `-` reads standard input.
 pub fn load_model_file(path: &std::path::Path, kb: &Knowledge) -> Result<Model, InputError> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let stdin = path.as_os_str() == "-";
+    let name = if stdin {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let read = if stdin {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map(|_| text)
+    } else {
+        std::fs::read_to_string(path)
+    };
+    let text = read.map_err(|e| {
         InputError::from(
             Diagnostic::new(&name, (1, 1), format!("cannot read the model file: {e}"))
-                .expected("a readable YAML or JSON model file")
-                .hint("check the path; `tia schema` describes the format"),
+                .expected("a readable YAML or JSON model file (UTF-8)")
+                .hint(
+                    "check the path; `-` reads standard input; `tia schema` describes the format",
+                ),
         )
     })?;
     load_model(&text, &name, kb)

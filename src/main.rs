@@ -1,9 +1,11 @@
 //! The `tia` command line: parse arguments, call the library, present the result.
-//! Exit codes: 0 assessed (whatever the verdict), 1 internal error, 2 bad input,
-//! 3 the verdict reached `--fail-on`.
+//! Exit codes: 0 assessed (whatever the verdict), 1 internal error, 2 bad input or
+//! configuration, 3 the verdict reached `--fail-on`, 4 typst missing or failed.
+//! `-` stands for standard input or output wherever a file is read or written.
 
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tia::{model::Lang, AssessOptions, InputError, Verdict};
@@ -53,6 +55,13 @@ enum Command {
     },
     /// Print the JSON Schema of the model format.
     Schema,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff; `tia man | man -l -`).
+    Man,
     /// Work with the knowledge base.
     Knowledge {
         #[command(subcommand)]
@@ -237,10 +246,23 @@ impl LangArg {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        // A closed pipe (`tia assess … | head -1`) ends the command quietly, as for any Unix
+        // filter; the server keeps Rust's default and handles broken connections itself.
+        #[cfg(unix)]
+        // SAFETY: called once at start-up, before any thread is spawned.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     match run(cli) {
         Ok(code) => code,
         Err(Failure::Input(e)) => {
             eprintln!("{e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Config(e)) => {
+            eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
         Err(Failure::Internal(e)) => {
@@ -256,6 +278,9 @@ fn main() -> ExitCode {
 
 enum Failure {
     Input(InputError),
+    /// A bad argument or configuration the user can fix (an output path that cannot be
+    /// written, a server setting): exit 2 like bad input.
+    Config(anyhow::Error),
     Internal(anyhow::Error),
     /// typst is missing, failed or timed out: no PDF was written.
     Typst(tia::typst::TypstError),
@@ -278,8 +303,11 @@ impl From<tia::typst::TypstError> for Failure {
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TIA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colour only on a terminal, and never with NO_COLOR (https://no-color.org).
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     if json {
         builder.json().init();
@@ -305,22 +333,53 @@ fn emit<T: serde::Serialize>(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints JSON, or writes it whole to `path`.
+/// Whether a path argument means standard input or output.
+fn is_std(p: &Path) -> bool {
+    p.as_os_str() == "-"
+}
+
+/// Streams JSON to standard output, without building the whole text first.
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| Failure::Internal(e.into()))?;
+    writeln!(out)
+        .and_then(|_| out.flush())
+        .map_err(|e| Failure::Internal(e.into()))
+}
+
+/// Writes bytes whole to `path` (standard output for `-`), or not at all.
+fn write_file(path: &Path, data: &[u8]) -> Result<(), Failure> {
+    if is_std(path) {
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(data)
+            .and_then(|_| out.flush())
+            .map_err(|e| Failure::Internal(e.into()));
+    }
+    tia::typst::write_atomically(path, data).map_err(|e| {
+        Failure::Config(anyhow::anyhow!(
+            "cannot write {}: {e}\nhint: check that the folder exists and is writable, or give `-` for standard output",
+            path.display()
+        ))
+    })?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+/// Prints JSON, or writes it whole to `path` (`-`: standard output).
 fn write_json<T: serde::Serialize>(
     value: &T,
     path: Option<&std::path::Path>,
 ) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Failure::Internal(e.into()))?;
     match path {
-        Some(p) => {
-            tia::typst::write_atomically(p, format!("{text}\n").as_bytes()).map_err(|e| {
-                Failure::Internal(anyhow::anyhow!("cannot write {}: {e}", p.display()))
-            })?;
-            eprintln!("wrote {}", p.display());
+        Some(p) if !is_std(p) => {
+            let text =
+                serde_json::to_string_pretty(value).map_err(|e| Failure::Internal(e.into()))?;
+            write_file(p, format!("{text}\n").as_bytes())
         }
-        None => println!("{text}"),
+        _ => print_json(value),
     }
-    Ok(())
 }
 
 type Render = fn(
@@ -351,6 +410,7 @@ fn write_document(
     let pdf = match (&out.output, &out.typ) {
         (Some(p), _) => Some(p.clone()),
         (None, Some(_)) => None,
+        (None, None) if is_std(default_stem) => Some(PathBuf::from("memo.pdf")),
         (None, None) => Some(PathBuf::from(
             default_stem
                 .file_stem()
@@ -363,17 +423,11 @@ fn write_document(
         Some(_) => Some(tia::typst::Typst::locate()?.compile(doc)?),
         None => None,
     };
-    let write = |path: &std::path::Path, data: &[u8]| {
-        tia::typst::write_atomically(path, data)
-            .map_err(|e| Failure::Internal(anyhow::anyhow!("cannot write {}: {e}", path.display())))
-    };
     if let Some(typ) = &out.typ {
-        write(typ, doc.source.as_bytes())?;
-        eprintln!("wrote {}", typ.display());
+        write_file(typ, doc.source.as_bytes())?;
     }
     if let (Some(path), Some(bytes)) = (pdf, bytes) {
-        write(&path, &bytes)?;
-        eprintln!("wrote {}", path.display());
+        write_file(&path, &bytes)?;
     }
     Ok(())
 }
@@ -387,11 +441,17 @@ impl From<InputError> for Failure {
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Schema => {
-            let schema = tia::model::json_schema();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&schema).map_err(|e| Failure::Internal(e.into()))?
-            );
+            print_json(&tia::model::json_schema())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "tia", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|e| Failure::Internal(e.into()))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Knowledge {
@@ -458,9 +518,13 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             init_logging(config.json_logs);
             let runtime =
                 tokio::runtime::Runtime::new().map_err(|e| Failure::Internal(e.into()))?;
-            runtime
-                .block_on(tia::server::serve(config))
-                .map_err(Failure::Internal)?;
+            runtime.block_on(tia::server::serve(config)).map_err(|e| {
+                if e.downcast_ref::<tia::server::ConfigError>().is_some() {
+                    Failure::Config(e)
+                } else {
+                    Failure::Internal(e)
+                }
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::HashPassword { token } => {
@@ -470,8 +534,8 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 .map_err(|e| Failure::Internal(e.into()))?;
             let secret = secret.trim_end_matches(['\n', '\r']);
             if secret.is_empty() {
-                return Err(Failure::Internal(anyhow::anyhow!(
-                    "give the password (or token) on standard input"
+                return Err(Failure::Config(anyhow::anyhow!(
+                    "give the password (or token) on standard input\nhint: echo 'the password' | tia hash-password"
                 )));
             }
             if token {
@@ -521,12 +585,13 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let opts = a.judging.options();
             let report = tia::assess(&model, &kb, &opts)?;
             match a.format {
-                Format::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report)
-                        .map_err(|e| Failure::Internal(e.into()))?
-                ),
-                Format::Text => print!("{}", tia::summary::render(&report, &kb)),
+                Format::Json => print_json(&report)?,
+                Format::Text => {
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(tia::summary::render(&report, &kb).as_bytes())
+                        .and_then(|_| out.flush())
+                        .map_err(|e| Failure::Internal(e.into()))?;
+                }
             }
             let fail = match a.fail_on {
                 Some(FailOn::NotAcceptable) => report.verdict == Verdict::NotAcceptable,

@@ -314,3 +314,159 @@ fn knowledge_check_rejects_an_unknown_predicate_and_a_predicate_out_of_scope() {
         text(&o.stderr)
     );
 }
+
+// --- Command-line conventions: `-`, closed pipes, file modes, exit codes, completions.
+
+fn tia_with_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tia"))
+        .args(args)
+        .env_remove("TIA_KNOWLEDGE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_dash_reads_the_model_from_standard_input_and_writes_to_standard_output() {
+    let model = std::fs::read("examples/lasia-2026.yaml").unwrap();
+    let o = tia_with_stdin(
+        &["assess", "-", "--format", "json", "--as-of", "2026-11-01"],
+        &model,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["file"], "<stdin>");
+    assert_eq!(v["input_sha256"], tia::model::sha256_hex(&model));
+    // `--typ -` prints the Typst source; nothing is written to a file named `-`.
+    let dir = temp_dir("dash");
+    let o = Command::new(env!("CARGO_BIN_EXE_tia"))
+        .current_dir(&dir)
+        .args(["memo", "--typ", "-"])
+        .arg(std::fs::canonicalize("examples/lasia-2026.yaml").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("#set document"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(!dir.join("-").exists());
+}
+
+#[test]
+fn a_model_with_a_byte_order_mark_is_read() {
+    let mut model = "\u{feff}".as_bytes().to_vec();
+    model.extend(std::fs::read("examples/lasia-2026.yaml").unwrap());
+    let o = tia_with_stdin(&["assess", "-", "--format", "json"], &model);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
+
+#[test]
+fn a_closed_pipe_ends_the_command_without_a_panic() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tia"))
+        .args(["assess", "examples/stockholm-m365.yaml", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("Broken pipe"), "{err}");
+    assert_ne!(status.code(), Some(101), "{status:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn written_files_get_the_mode_the_umask_gives() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("umask");
+    let out = dir.join("report.json");
+    // The test process's umask is inherited; 022 is the usual one, and the mode follows it.
+    let o = tia(&[
+        "compare",
+        "examples/procurement/microsoft-365.yaml",
+        "examples/procurement/nextcloud-safespring.yaml",
+        "--format",
+        "json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    let umask = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        })
+        .unwrap_or(0o022);
+    assert_eq!(mode, 0o666 & !umask, "mode {mode:o}, umask {umask:o}");
+}
+
+#[test]
+fn an_output_path_that_cannot_be_written_is_bad_input() {
+    let o = tia(&[
+        "compare",
+        "examples/procurement/microsoft-365.yaml",
+        "--format",
+        "json",
+        "-o",
+        "/nonexistent-folder/x.json",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).starts_with("error: cannot write /nonexistent-folder/x.json"));
+    assert!(text(&o.stderr).contains("hint:"));
+}
+
+#[test]
+fn a_server_configuration_error_exits_2() {
+    let o = Command::new(env!("CARGO_BIN_EXE_tia"))
+        .args([
+            "serve",
+            "--db",
+            "sqlite:///nonexistent-folder/tia.db",
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .env("TIA_API_TOKEN", "a-token-of-enough-length")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("error: cannot open the database"), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "no colour when not a terminal: {err}"
+    );
+}
+
+#[test]
+fn completions_and_the_manual_page_are_generated() {
+    let o = tia(&["completions", "bash"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o.stdout).contains("_tia()"), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("assess"));
+    let o = tia(&["man"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o.stdout).contains(".TH tia"), "{}", text(&o.stdout));
+}

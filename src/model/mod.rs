@@ -206,6 +206,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Parses and validates a model file's text. `file` is the name used in error messages; JSON is
 /// recognised by a `.json` extension or a leading `{`.
 pub fn load_model(text: &str, file: &str, kb: &Knowledge) -> Result<Model, InputError> {
+    let raw = text;
+    // A byte-order mark (some Windows editors write one) is not part of the document.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let is_json = file.ends_with(".json") || text.trim_start().starts_with('{');
     let input: ModelInput = if is_json {
         serde_json::from_str(text).map_err(|e| {
@@ -237,7 +240,7 @@ pub fn load_model(text: &str, file: &str, kb: &Knowledge) -> Result<Model, Input
         map: &map,
         errors: Vec::new(),
     };
-    let model = r.resolve(input, sha256_hex(text.as_bytes()));
+    let model = r.resolve(input, sha256_hex(raw.as_bytes()));
     if r.errors.is_empty() {
         Ok(model.expect("no errors means a model"))
     } else {

@@ -127,15 +127,21 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .with_state(state)
 }
 
+/// A configuration the server cannot start with (database, credentials, address): the
+/// command line exits with code 2, as for any bad input.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
 /// Runs the server until Ctrl-C or SIGTERM; in-flight requests (and so saves) finish first.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let store = Store::open(&config.db).await.map_err(|e| {
-        anyhow::anyhow!(
+        ConfigError(format!(
             "cannot open the database {}: {e}",
             crate::store::redact_url(&config.db)
-        )
+        ))
     })?;
-    let auth = auth::Auth::load(config.auth_file.as_deref()).map_err(anyhow::Error::msg)?;
+    let auth = auth::Auth::load(config.auth_file.as_deref()).map_err(ConfigError)?;
     let kb = Knowledge::embedded()?;
     let typst = match Typst::locate() {
         Ok(t) => Some(t.with_timeout(config.render_timeout)),
@@ -153,7 +159,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config.secure_cookies,
     )?;
     let app = router(state, config.body_limit);
-    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| ConfigError(format!("cannot listen on {}: {e}", config.addr)))?;
     tracing::info!(
         addr = %listener.local_addr()?,
         db = %crate::store::redact_url(&config.db),
