@@ -1,5 +1,7 @@
-//! Embeds `knowledge/` into the binary so `tia` works from any directory. `--knowledge DIR`
-//! (or `TIA_KNOWLEDGE`) still loads a folder at run time.
+//! Embeds `knowledge/` into the binary so `tia` works from any directory, each file twice: the
+//! YAML as written (for located errors and `knowledge check`) and the same data as JSON, which
+//! loads several times faster at start-up. `--knowledge DIR` (or `TIA_KNOWLEDGE`) still loads a
+//! folder at run time.
 use std::{env, fs, path::Path};
 
 fn collect(dir: &Path, base: &Path, out: &mut Vec<(String, String)>) {
@@ -34,9 +36,22 @@ fn main() {
     println!("cargo:rerun-if-changed=knowledge");
     let mut files = Vec::new();
     collect(&base, &base, &mut files);
-    let mut src = String::from("pub static FILES: &[(&str, &str)] = &[\n");
+    let out_dir = Path::new(&env::var("OUT_DIR").unwrap()).join("knowledge-json");
+    let mut src = String::from("pub static FILES: &[(&str, &str, &str)] = &[\n");
     for (rel, abs) in files {
-        src.push_str(&format!("    ({rel:?}, include_str!({abs:?})),\n"));
+        let text = fs::read_to_string(&abs).expect("read a knowledge file");
+        // A file that is not valid YAML gets an invalid JSON twin, so that loading falls back
+        // to the YAML and reports the located error.
+        let json = serde_yaml::from_str::<serde_json::Value>(&text)
+            .map(|v| v.to_string())
+            .unwrap_or_else(|_| "!".to_string());
+        let json_path = out_dir.join(format!("{}.json", rel.replace('/', "__")));
+        fs::create_dir_all(&out_dir).unwrap();
+        fs::write(&json_path, json).unwrap();
+        src.push_str(&format!(
+            "    ({rel:?}, include_str!({abs:?}), include_str!({:?})),\n",
+            json_path.to_string_lossy()
+        ));
     }
     src.push_str("];\n");
     fs::write(

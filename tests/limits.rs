@@ -181,7 +181,8 @@ fn serve_refuses_to_start_without_credentials_and_never_prints_the_db_password()
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    // A configuration the server cannot start with is bad input: exit 2.
+    assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
         err.contains("no users or API tokens are configured"),
         "{err}"
@@ -199,7 +200,7 @@ fn serve_refuses_to_start_without_credentials_and_never_prints_the_db_password()
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("postgres://tia:***@127.0.0.1:1/tia"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
 }

@@ -130,15 +130,40 @@ impl Entry for Jurisdiction {
     }
 }
 
-/// A file's text with its parsed source map, kept while loading for located errors.
+/// A file's YAML text, with its source map built only when an error needs a position.
 struct LoadedFile {
     name: String,
-    map: SourceMap,
+    text: String,
+    map: std::cell::OnceCell<SourceMap>,
+}
+
+impl LoadedFile {
+    fn map(&self) -> &SourceMap {
+        self.map.get_or_init(|| SourceMap::build(&self.text))
+    }
 }
 
 struct Loader {
     errors: Vec<Diagnostic>,
     files: Vec<LoadedFile>,
+}
+
+/// Decodes a file: from its JSON twin when there is one (fast), else, or when the JSON does not
+/// decode, from the YAML (whose errors carry positions).
+fn decode<T: DeserializeOwned>(yaml: &str, json: Option<&str>) -> Result<T, serde_yaml::Error> {
+    if let Some(Ok(v)) = json.map(serde_json::from_str::<T>) {
+        return Ok(v);
+    }
+    serde_yaml::from_str::<T>(yaml)
+}
+
+/// The line of each top-level list item (`- ` at column 1), found without parsing.
+fn item_lines(text: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("- ") || *l == "-")
+        .map(|(i, _)| i + 1)
+        .collect()
 }
 
 impl Loader {
@@ -148,19 +173,32 @@ impl Loader {
         kind: &str,
         name: &str,
         text: &str,
+        json: Option<&str>,
     ) {
-        let map = SourceMap::build(text);
-        match serde_yaml::from_str::<Option<Vec<T>>>(text) {
+        let file = self.files.len();
+        self.files.push(LoadedFile {
+            name: name.to_string(),
+            text: text.to_string(),
+            map: std::cell::OnceCell::new(),
+        });
+        match decode::<Option<Vec<T>>>(text, json) {
             Ok(items) => {
-                for (i, item) in items.unwrap_or_default().into_iter().enumerate() {
-                    let (line, column) = map.at(&format!("[{i}]"));
+                let items = items.unwrap_or_default();
+                let lines = item_lines(text);
+                let quick = lines.len() == items.len();
+                for (i, item) in items.into_iter().enumerate() {
+                    let (line, column) = if quick {
+                        (lines[i], 1)
+                    } else {
+                        self.files[file].map().at(&format!("[{i}]"))
+                    };
                     let id = item.id().to_string();
                     if let Some(&prev) = table.index.get(&id) {
                         let p = &table.origins[prev];
                         self.errors.push(
                             Diagnostic::new(
                                 name,
-                                map.at(&format!("[{i}].id")),
+                                self.files[file].map().at(&format!("[{i}].id")),
                                 format!("duplicate {kind} id `{id}`"),
                             )
                             .hint(format!(
@@ -184,16 +222,12 @@ impl Loader {
                 .errors
                 .push(yaml_error(name, &e, &format!("a list of {kind} entries"))),
         }
-        self.files.push(LoadedFile {
-            name: name.to_string(),
-            map,
-        });
     }
 
     /// Location of a field of an entry, for reference errors.
     fn at(&self, origin: &Origin, field: &str) -> (usize, usize) {
         match self.files.iter().find(|f| f.name == origin.file) {
-            Some(f) => f.map.at(&format!("[{}].{field}", origin.index)),
+            Some(f) => f.map().at(&format!("[{}].{field}", origin.index)),
             None => (origin.line, origin.column),
         }
     }
@@ -230,9 +264,9 @@ impl Knowledge {
     pub fn embedded() -> Result<Knowledge, InputError> {
         let files = embedded::FILES
             .iter()
-            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .map(|(n, t, j)| (n.to_string(), t.to_string(), Some(*j)))
             .collect();
-        Knowledge::from_files(files, "embedded")
+        Knowledge::load(files, "embedded")
     }
 
     /// Loads every `*.yaml` under a folder laid out like `knowledge/`.
@@ -267,6 +301,17 @@ impl Knowledge {
 
     /// Loads from (relative path, text) pairs and checks every reference.
     pub fn from_files(files: Vec<(String, String)>, origin: &str) -> Result<Knowledge, InputError> {
+        Knowledge::load(
+            files.into_iter().map(|(n, t)| (n, t, None)).collect(),
+            origin,
+        )
+    }
+
+    /// Loads from (relative path, YAML text, JSON twin) and checks every reference.
+    fn load(
+        files: Vec<(String, String, Option<&str>)>,
+        origin: &str,
+    ) -> Result<Knowledge, InputError> {
         let mut l = Loader {
             errors: Vec::new(),
             files: Vec::new(),
@@ -298,30 +343,31 @@ impl Knowledge {
             phrases: HashMap::new(),
             origin: origin.to_string(),
         };
-        for (name, text) in &files {
+        for (name, text, json) in &files {
+            let (name, text, json) = (name.as_str(), text.as_str(), *json);
             let kind = name.split('/').next().unwrap_or("");
             match kind {
-                "meta.yaml" | "meta.yml" => match serde_yaml::from_str::<Meta>(text) {
+                "meta.yaml" | "meta.yml" => match decode::<Meta>(text, json) {
                     Ok(m) => meta = Some(m),
                     Err(e) => l.errors.push(yaml_error(name, &e, "the knowledge base's meta entry")),
                 },
-                "phrases.yaml" | "phrases.yml" => match serde_yaml::from_str::<HashMap<String, Text>>(text) {
+                "phrases.yaml" | "phrases.yml" => match decode::<HashMap<String, Text>>(text, json) {
                     Ok(p) => kb.phrases = p,
                     Err(e) => l.errors.push(yaml_error(name, &e, "a map from phrase key to { sv, en }")),
                 },
-                "sources" => l.parse(&mut kb.sources, "source", name, text),
-                "jurisdictions" => l.parse(&mut kb.jurisdictions, "jurisdiction", name, text),
-                "laws" => l.parse(&mut kb.laws, "law", name, text),
-                "data_categories" => l.parse(&mut kb.data_categories, "data category", name, text),
-                "data_subjects" => l.parse(&mut kb.data_subjects, "data subject", name, text),
-                "dpia" => l.parse(&mut kb.dpia_criteria, "DPIA criterion", name, text),
-                "vendors" => l.parse(&mut kb.vendors, "vendor", name, text),
-                "measures" => l.parse(&mut kb.measures, "measure", name, text),
-                "options" => l.parse(&mut kb.options, "option", name, text),
-                "policies" => l.parse(&mut kb.policies, "policy", name, text),
-                "rules" => l.parse(&mut kb.rules, "rule", name, text),
-                "authorities" => l.parse(&mut kb.authorities, "authority", name, text),
-                "questions" => match serde_yaml::from_str::<Vec<QuestionDef>>(text) {
+                "sources" => l.parse(&mut kb.sources, "source", name, text, json),
+                "jurisdictions" => l.parse(&mut kb.jurisdictions, "jurisdiction", name, text, json),
+                "laws" => l.parse(&mut kb.laws, "law", name, text, json),
+                "data_categories" => l.parse(&mut kb.data_categories, "data category", name, text, json),
+                "data_subjects" => l.parse(&mut kb.data_subjects, "data subject", name, text, json),
+                "dpia" => l.parse(&mut kb.dpia_criteria, "DPIA criterion", name, text, json),
+                "vendors" => l.parse(&mut kb.vendors, "vendor", name, text, json),
+                "measures" => l.parse(&mut kb.measures, "measure", name, text, json),
+                "options" => l.parse(&mut kb.options, "option", name, text, json),
+                "policies" => l.parse(&mut kb.policies, "policy", name, text, json),
+                "rules" => l.parse(&mut kb.rules, "rule", name, text, json),
+                "authorities" => l.parse(&mut kb.authorities, "authority", name, text, json),
+                "questions" => match decode::<Vec<QuestionDef>>(text, json) {
                     Ok(q) => kb.questions.extend(q),
                     Err(e) => l.errors.push(yaml_error(name, &e, "a list of legal question definitions")),
                 },

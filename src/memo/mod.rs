@@ -63,35 +63,62 @@ impl From<tera::Error> for RenderError {
     }
 }
 
-/// Renders the documents. Build once and reuse; it holds the parsed templates and wording.
+/// The documents a renderer can make (each with `common.typ`, which they include).
+const DOCUMENTS: [&str; 4] = ["memo.typ", "consult.typ", "diff.typ", "compare.typ"];
+
+/// Renders the documents. Build once and reuse; it holds the wording, and parses each
+/// document's template on first use (a memo never pays for the comparison's template).
 pub struct Renderer {
-    tera: tera::Tera,
+    templates: [std::sync::OnceLock<Result<tera::Tera, String>>; DOCUMENTS.len()],
     sv: Value,
     en: Value,
 }
 
+/// A tera instance with one document's template and the templates it includes.
+fn document_tera(name: &str) -> Result<tera::Tera, RenderError> {
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![".typ"]);
+    tera.set_escape_fn(escape::markup);
+    tera.register_filter("typst_str", typst_str);
+    tera.register_filter("fill", fill);
+    tera.register_filter("pct", pct);
+    tera.register_filter("num", num);
+    tera.register_filter("or", or);
+    tera.register_filter("yesno", yesno);
+    tera.register_filter("value", value);
+    tera.add_raw_templates(
+        TEMPLATES
+            .iter()
+            .filter(|(n, _)| *n == "common.typ" || *n == name)
+            .copied()
+            .collect::<Vec<_>>(),
+    )?;
+    Ok(tera)
+}
+
 impl Renderer {
     pub fn new() -> Result<Renderer, RenderError> {
-        let mut tera = tera::Tera::default();
-        tera.autoescape_on(vec![".typ"]);
-        tera.set_escape_fn(escape::markup);
-        tera.register_filter("typst_str", typst_str);
-        tera.register_filter("fill", fill);
-        tera.register_filter("pct", pct);
-        tera.register_filter("num", num);
-        tera.register_filter("or", or);
-        tera.register_filter("yesno", yesno);
-        tera.register_filter("value", value);
-        tera.add_raw_templates(TEMPLATES.to_vec())?;
         let strings = |text: &str, file: &str| -> Result<Value, RenderError> {
             serde_yaml::from_str(text)
                 .map_err(|e| RenderError(format!("templates/memo/lang/{file}: {e}")))
         };
         Ok(Renderer {
-            tera,
+            templates: Default::default(),
             sv: strings(STRINGS_SV, "sv.yaml")?,
             en: strings(STRINGS_EN, "en.yaml")?,
         })
+    }
+
+    /// The parsed template of one document, parsed on first use.
+    fn tera(&self, name: &str) -> Result<&tera::Tera, RenderError> {
+        let i = DOCUMENTS
+            .iter()
+            .position(|d| *d == name)
+            .ok_or_else(|| RenderError(format!("no document template `{name}`")))?;
+        self.templates[i]
+            .get_or_init(|| document_tera(name).map_err(|e| e.0))
+            .as_ref()
+            .map_err(|e| RenderError(e.clone()))
     }
 
     /// The decision memo for one assessed model.
@@ -179,7 +206,7 @@ impl Renderer {
             .get(&report.policy.id)
             .map(|p| p.description.get(lang).to_string());
         ctx.insert("policy_description", &policy);
-        let source = self.tera.render(template, &ctx)?;
+        let source = self.tera(template)?.render(template, &ctx)?;
         Ok(Document {
             source,
             date: report.as_of,
@@ -205,7 +232,7 @@ impl Renderer {
             &format!("{} ({})", kb.meta.version, kb.meta.as_of),
         );
         ctx.insert("d", change);
-        let source = self.tera.render("diff.typ", &ctx)?;
+        let source = self.tera("diff.typ")?.render("diff.typ", &ctx)?;
         Ok(Document {
             source,
             date: change.new.as_of,
@@ -239,7 +266,7 @@ impl Renderer {
             ),
         );
         ctx.insert("c", comparison);
-        let source = self.tera.render("compare.typ", &ctx)?;
+        let source = self.tera("compare.typ")?.render("compare.typ", &ctx)?;
         Ok(Document {
             source,
             date: comparison.as_of,
