@@ -441,7 +441,8 @@ impl From<InputError> for Failure {
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Schema => {
-            print_json(&tia::model::json_schema())?;
+            let kb = tia::load_knowledge(cli.global.knowledge.as_deref())?;
+            print_json(&tia::model::json_schema_with(&kb))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Completions { shell } => {

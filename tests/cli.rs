@@ -233,6 +233,20 @@ fn schema_is_a_json_schema_of_the_model() {
     ] {
         assert!(defs.contains(word), "schema lacks {word}");
     }
+    // An `$id`, a title, and the knowledge ids as enums, so that editors complete and check them.
+    assert_eq!(v["$id"], "urn:tia:model:schema:2.0");
+    assert!(v["title"].as_str().unwrap().contains("data flows"));
+    let countries = v["$defs"]["ControllerInput"]["properties"]["country"]["enum"]
+        .as_array()
+        .unwrap();
+    assert!(countries.contains(&serde_json::json!("SE")));
+    assert!(!countries.contains(&serde_json::json!("se")));
+    let subjects =
+        serde_json::to_string(&v["$defs"]["ProcessingInput"]["properties"]["data_subjects"])
+            .unwrap();
+    assert!(subjects.contains("social_services_clients"), "{subjects}");
+    let vendors = serde_json::to_string(&v["$defs"]["PartyInput"]["properties"]["vendor"]).unwrap();
+    assert!(vendors.contains("microsoft-ireland"), "{vendors}");
 }
 
 #[test]

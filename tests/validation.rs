@@ -311,3 +311,15 @@ fn an_unknown_participation_and_an_unknown_access_are_located() {
         "{d:?}"
     );
 }
+
+#[test]
+fn errors_speak_of_what_the_user_wrote_not_of_rust_types() {
+    let d = one("controller: 5\nprocessing:\n  purpose: P\n  data_categories: [identity]\n");
+    assert!(d.message.contains("expected a mapping"), "{d:?}");
+    assert!(!d.message.contains("struct"), "{d:?}");
+    let d = one("controller: { name: K, country: SE }\nprocessing:\n  purpose: P\n  data_categories: [identity]\n  scale: { subjects: -5 }\n");
+    assert!(d.message.contains("a whole number of 0 or more"), "{d:?}");
+    assert!(!d.message.contains("u64"), "{d:?}");
+    let d = one("controller:\n\tname: K\n");
+    assert!(d.hint.as_deref().unwrap().contains("tab"), "{d:?}");
+}

@@ -245,18 +245,53 @@ pub fn yaml_error(file: &str, e: &serde_yaml::Error, expected: &str) -> Diagnost
         Some(i) => msg[..i].to_string(),
         None => msg,
     };
+    let msg = in_users_words(&msg);
     let hint = if msg.contains("unknown field") {
         "check the spelling; unknown keys are rejected so that a typo never changes a judgement"
     } else if msg.contains("unknown variant") {
         "use one of the values listed"
     } else if msg.contains("missing field") {
         "add the field named"
+    } else if msg.contains("cannot start any token") {
+        "YAML does not allow tab characters for indentation: indent with spaces"
+    } else if msg.contains("a whole number") {
+        "write a whole number without sign or decimals, e.g. 6000"
     } else {
         "check the YAML syntax and indentation at this place"
     };
     Diagnostic::new(file, pos, msg)
         .expected(expected)
         .hint(hint)
+}
+
+/// serde's words for Rust types ("expected struct ControllerInput", "expected u64") replaced by
+/// what a user writes.
+fn in_users_words(msg: &str) -> String {
+    let mut out = msg.to_string();
+    if let Some(i) = out.find("expected struct ") {
+        out.replace_range(i.., "expected a mapping of `key: value` lines");
+    }
+    for (rust, user) in [
+        ("expected u64", "expected a whole number of 0 or more"),
+        ("expected u32", "expected a whole number of 0 or more"),
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        (
+            "expected a sequence",
+            "expected a list (`- item` lines or `[a, b]`)",
+        ),
+        ("expected a string", "expected a text"),
+        ("expected a boolean", "expected true or false"),
+        ("invalid type: sequence", "found a list"),
+        ("invalid type: map", "found a mapping"),
+        ("invalid type: integer", "found the number"),
+        ("invalid type: floating point", "found the number"),
+        ("invalid type: string", "found the text"),
+        ("invalid type: boolean", "found"),
+    ] {
+        out = out.replace(rust, user);
+    }
+    out
 }
 
 impl Knowledge {

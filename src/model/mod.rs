@@ -1111,8 +1111,67 @@ pub(crate) fn catalogue_owner(
     })
 }
 
-/// The JSON Schema of the model format.
+/// The JSON Schema of the model format, with the knowledge base's ids (countries, categories,
+/// subjects, measures, vendors, profiles) as enums so that an editor completes and checks them.
+pub fn json_schema_with(kb: &Knowledge) -> serde_json::Value {
+    use serde_json::{json, Value};
+    let mut v = json_schema();
+    let ids = |it: &mut dyn Iterator<Item = &str>| -> Value {
+        let mut ids: Vec<&str> = it.collect();
+        ids.sort_unstable();
+        json!(ids)
+    };
+    let countries = ids(&mut kb.jurisdictions.ids());
+    let categories = ids(&mut kb.data_categories.ids());
+    let subjects = ids(&mut kb.data_subjects.ids());
+    let vendors = ids(&mut kb.vendors.ids());
+    let policies = ids(&mut kb.policies.ids());
+    let measures = ids(&mut kb.measures.ids());
+    let defs = &mut v["$defs"];
+    let set = |defs: &mut Value, def: &str, prop: &str, list: bool, values: &Value| {
+        let p = &mut defs[def]["properties"][prop];
+        if p.is_null() {
+            return;
+        }
+        let target = if list { &mut p["items"] } else { p };
+        if let Some(o) = target.as_object_mut() {
+            o.insert("enum".into(), values.clone());
+        }
+    };
+    set(defs, "ControllerInput", "country", false, &countries);
+    set(defs, "PartyInput", "incorporated", false, &countries);
+    set(defs, "PartyInput", "locations", true, &countries);
+    set(defs, "PartyInput", "access_locations", true, &countries);
+    set(defs, "PartyInput", "vendor", false, &vendors);
+    set(defs, "PartyInput", "alternatives", true, &vendors);
+    set(defs, "OwnerInput", "country", false, &countries);
+    set(defs, "OwnerInput", "vendor", false, &vendors);
+    set(defs, "ProcessingInput", "data_subjects", true, &subjects);
+    set(defs, "ProcessingInput", "measures", true, &measures);
+    set(defs, "FlowInput", "data_categories", true, &categories);
+    set(defs, "FlowInput", "measures", true, &measures);
+    set(defs, "AssessmentInput", "policy", false, &policies);
+    set(defs, "MarkedCategory", "id", false, &categories);
+    if let Some(any) = defs["CategoryRef"]["anyOf"].as_array_mut() {
+        for branch in any.iter_mut() {
+            if branch["type"] == "string" {
+                branch["enum"] = categories.clone();
+            }
+        }
+    }
+    v
+}
+
+/// The JSON Schema of the model format (types only; see [`json_schema_with`]).
 pub fn json_schema() -> serde_json::Value {
     let schema = schemars::schema_for!(ModelInput);
-    serde_json::to_value(schema).expect("schema serialises")
+    let mut v = serde_json::to_value(schema).expect("schema serialises");
+    if let Some(o) = v.as_object_mut() {
+        o.insert("$id".into(), serde_json::json!("urn:tia:model:schema:2.0"));
+        o.insert(
+            "title".into(),
+            serde_json::json!("tia model: the controller, the processing, the parties and the data flows of a service to assess"),
+        );
+    }
+    v
 }
