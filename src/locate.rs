@@ -122,9 +122,36 @@ impl SourceMap {
     }
 }
 
+/// Where the first YAML alias (`*name`) is, if the text has one. Models refuse aliases: a
+/// few lines of anchors and aliases can expand into an enormous document. Cheap when the text
+/// has no `*` at all (the usual case): the parser runs only when one is there.
+pub fn first_alias(text: &str) -> Option<(usize, usize)> {
+    if !text.contains('*') {
+        return None;
+    }
+    struct Find(Option<(usize, usize)>);
+    impl MarkedEventReceiver for Find {
+        fn on_event(&mut self, ev: Event, mark: Marker) {
+            if self.0.is_none() && matches!(ev, Event::Alias(_)) {
+                self.0 = Some((mark.line(), mark.col() + 1));
+            }
+        }
+    }
+    let mut f = Find(None);
+    let _ = Parser::new_from_str(text).load(&mut f, false);
+    f.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_an_alias_and_ignores_stars_in_text() {
+        assert_eq!(first_alias("a: &x [1, 2]\nb: *x\n"), Some((2, 4)));
+        assert_eq!(first_alias("a: \"*not an alias\"\nb: 2 * 3\n"), None);
+        assert_eq!(first_alias("a: 1\n"), None);
+    }
 
     #[test]
     fn maps_nested_paths_to_lines_and_columns() {

@@ -323,3 +323,14 @@ fn errors_speak_of_what_the_user_wrote_not_of_rust_types() {
     let d = one("controller:\n\tname: K\n");
     assert!(d.hint.as_deref().unwrap().contains("tab"), "{d:?}");
 }
+
+#[test]
+fn yaml_aliases_are_refused_with_their_place() {
+    let text = "controller: &c { name: K, country: SE }\nprocessing:\n  purpose: P\n  data_categories: [identity]\nparties:\n  - { id: a, role: processor, incorporated: SE, locations: &l [SE] }\n  - { id: b, role: processor, incorporated: SE, locations: *l }\n";
+    let d = one(text);
+    assert!(d.message.contains("YAML alias"), "{d:?}");
+    assert_eq!(d.line, 7);
+    // A star inside a text is no alias.
+    let ok = "controller: { name: \"K*\", country: SE }\nprocessing:\n  purpose: \"a * b\"\n  data_categories: [identity]\n";
+    assert!(load_model(ok, "ok.yaml", &kb()).is_ok());
+}

@@ -224,6 +224,13 @@ pub fn load_model(text: &str, file: &str, kb: &Knowledge) -> Result<Model, Input
             )
         })?
     } else {
+        if let Some(pos) = crate::locate::first_alias(text) {
+            return Err(InputError::from(
+                Diagnostic::new(file, pos, "a YAML alias (`*name`) is not accepted in a model")
+                    .expected("every value written out where it is used")
+                    .hint("replace the alias with the value it refers to; aliases can expand a small file into a huge model"),
+            ));
+        }
         serde_yaml::from_str(text).map_err(|e| {
             InputError::from(untagged_hint(yaml_error(
                 file,
