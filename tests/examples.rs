@@ -437,3 +437,44 @@ fn an_assessment_warns_about_the_stale_knowledge_it_relied_on() {
     let fresh = assess_file("examples/stockholm-m365.yaml", None, TODAY);
     assert!(fresh.warnings.iter().all(|w| w.kind != "stale_knowledge"));
 }
+
+#[test]
+fn each_procurement_offer_names_the_question_that_decides_it() {
+    let decided = |file: &str, policy: Option<&str>| {
+        let r = assess_file(&format!("examples/procurement/{file}"), policy, TODAY);
+        (r.verdict, r.decided_by)
+    };
+    // The Stockholm line: the US parent (foreign access) and the DPF-based remote access the
+    // profile does not accept (Chapter V, as the profile's policy).
+    for file in ["microsoft-365.yaml", "google-workspace.yaml"] {
+        let (v, q) = decided(file, None);
+        assert_eq!(v, Verdict::NotAcceptable, "{file}");
+        assert_eq!(q, [Question::ChapterV, Question::ForeignAccess], "{file}");
+    }
+    // In law: Microsoft's support access from India decides; Google's offer has none, and the
+    // foreign access through the parent needs measures.
+    assert_eq!(
+        decided("microsoft-365.yaml", Some("gdpr-baseline")),
+        (Verdict::NotAcceptable, vec![Question::ChapterV])
+    );
+    assert_eq!(
+        decided("google-workspace.yaml", Some("gdpr-baseline")),
+        (
+            Verdict::AcceptableWithMeasures,
+            vec![Question::ForeignAccess]
+        )
+    );
+    // The EU offer: nothing decides against it.
+    assert_eq!(
+        decided("nextcloud-safespring.yaml", None),
+        (Verdict::Acceptable, vec![])
+    );
+}
+
+#[test]
+fn lasia_2024_is_decided_by_the_foreign_access_question() {
+    let r = assess_file("examples/lasia-2024.yaml", None, TODAY);
+    assert_eq!(r.decided_by, [Question::ForeignAccess]);
+    // Microsoft and AWS store the data in the EU: no Chapter V obstacle, the parent decides.
+    assert_eq!(r.questions[0].conclusion, Verdict::Acceptable);
+}
