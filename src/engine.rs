@@ -43,6 +43,8 @@ pub struct ConnectionPath {
     pub owners: Vec<(String, String, f64)>,
     /// For location: the country and whether it is an access (not processing) location.
     pub location: Option<(String, bool)>,
+    /// For transit: the third countries the data travel to.
+    pub transit: Vec<String>,
     /// Covered in law by an adequacy decision (the DPF covers a transfer to a listed US
     /// recipient, never a party reached through its parent).
     pub covered: bool,
@@ -281,7 +283,7 @@ impl<'a> Analysis<'a> {
             verdict: Verdict::Acceptable,
             decided_by: Vec::new(),
             prior_consultation_required: false,
-            authority: kb.authority_for(&model.controller.country, model.controller.kind),
+            authority: kb.authority_for(&model.controller.country, model.controller.kind, as_of),
         };
         an.processing_flags = flags_of(kb, an.processing_categories)
             | subject_flags(kb, &model.processing.data_subjects);
@@ -642,13 +644,15 @@ impl<'a> Analysis<'a> {
                 continue;
             }
             let party = &self.model.parties[p];
-            // Flows through which the data travel to the party across third-country networks.
-            let crossing: Vec<usize> = self.parties[p]
+            // The third countries the data travel to on their way to the party (every flow into
+            // it reaches the same ones: the party's own locations outside the EU/EEA).
+            let transit: Vec<String> = self.parties[p]
                 .exposable
                 .iter()
-                .copied()
-                .filter(|&k| !self.flows[k].transfer.third_countries.is_empty())
-                .collect();
+                .map(|&k| &self.flows[k].transfer.third_countries)
+                .find(|cs| !cs.is_empty())
+                .cloned()
+                .unwrap_or_default();
             for &l in &laws {
                 let law = &kb.laws.items[l];
                 let j = law.jurisdiction.as_str();
@@ -657,6 +661,7 @@ impl<'a> Analysis<'a> {
                     connection,
                     owners,
                     location,
+                    transit: Vec::new(),
                     covered: false,
                     policy_covered: false,
                     decision: None,
@@ -686,15 +691,11 @@ impl<'a> Analysis<'a> {
                                 ));
                             }
                         }
-                        Connection::Transit => {
-                            if let Some(&k) = crossing.first() {
-                                let countries = self.flows[k].transfer.third_countries.join(", ");
-                                conns.push(conn(
-                                    Connection::Transit,
-                                    Vec::new(),
-                                    Some((countries, false)),
-                                ));
-                            }
+                        Connection::Transit if !transit.is_empty() => {
+                            conns.push(ConnectionPath {
+                                transit: transit.clone(),
+                                ..conn(Connection::Transit, Vec::new(), None)
+                            });
                         }
                         _ => {}
                     }
@@ -706,21 +707,12 @@ impl<'a> Analysis<'a> {
                 for c in conns.iter_mut() {
                     for basis in [Basis::Law, Basis::Policy] {
                         let decision = match c.connection {
-                            Connection::Transit => {
-                                if crossing
-                                    .iter()
-                                    .all(|&k| self.destination_adequate(k, basis))
-                                {
-                                    // The decision of the first crossing flow's destination.
-                                    crossing.first().and_then(|&k| {
-                                        self.flows[k].transfer.third_countries.first().and_then(
-                                            |cc| self.adequacy_covering(p, cc, false, basis),
-                                        )
-                                    })
-                                } else {
-                                    None
-                                }
-                            }
+                            Connection::Transit => c
+                                .transit
+                                .iter()
+                                .map(|cc| self.adequacy_covering(p, cc, false, basis))
+                                .collect::<Option<Vec<_>>>()
+                                .and_then(|ds| ds.into_iter().next()),
                             // Reached through a parent without being in the law's country
                             // itself: foreign access, which only a decision on the whole
                             // country covers, never the DPF. A listed recipient in that

@@ -155,27 +155,23 @@ fn inapplicable(an: &Analysis, def: &OptionDef) -> Option<String> {
     let lang = an.model.language;
     let proc_ = &an.model.processing;
     def.applies_when.iter().find_map(|cond| {
-        let ok = match cond {
-            Applicability::VoluntaryParticipation => {
-                proc_.participation == Some(crate::model::input::Participation::Voluntary)
-            }
-            Applicability::ProtectedIdentityPresent => {
-                an.processing_flags & crate::engine::flag_bit(CategoryFlag::ProtectedIdentity) != 0
-            }
-            Applicability::UnnecessaryCategory => !proc_.unnecessary_categories.is_empty(),
-        };
-        if ok {
-            return None;
-        }
-        let key = match cond {
+        // Each condition: whether it holds, and the phrase saying why not.
+        let (holds, why) = match cond {
             Applicability::VoluntaryParticipation => match proc_.participation {
-                Some(_) => "option.participation_required",
-                None => "option.participation_unknown",
+                Some(crate::model::input::Participation::Voluntary) => (true, ""),
+                Some(_) => (false, "option.participation_required"),
+                None => (false, "option.participation_unknown"),
             },
-            Applicability::ProtectedIdentityPresent => "option.no_protected_identity",
-            Applicability::UnnecessaryCategory => "option.all_categories_necessary",
+            Applicability::ProtectedIdentityPresent => (
+                an.processing_flags & crate::engine::flag_bit(CategoryFlag::ProtectedIdentity) != 0,
+                "option.no_protected_identity",
+            ),
+            Applicability::UnnecessaryCategory => (
+                !proc_.unnecessary_categories.is_empty(),
+                "option.all_categories_necessary",
+            ),
         };
-        Some(kb.phrase(key, lang, &[]))
+        (!holds).then(|| kb.phrase(why, lang, &[]))
     })
 }
 

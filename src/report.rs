@@ -279,6 +279,7 @@ pub fn pick_policy<'k>(
     kb: &'k Knowledge,
     model: &Model,
     wanted: Option<&str>,
+    as_of: NaiveDate,
 ) -> Result<&'k crate::knowledge::Policy, InputError> {
     match wanted.or(model.policy.as_deref()) {
         Some(id) => kb.policies.get(id).ok_or_else(|| {
@@ -289,7 +290,7 @@ pub fn pick_policy<'k>(
             )
         }),
         None => Ok(kb
-            .authority_for(&model.controller.country, model.controller.kind)
+            .authority_for(&model.controller.country, model.controller.kind, as_of)
             .and_then(|a| a.default_policy.get(&model.controller.kind))
             .and_then(|id| kb.policies.get(id))
             .unwrap_or_else(|| kb.default_policy())),
@@ -298,11 +299,11 @@ pub fn pick_policy<'k>(
 
 /// Assesses a validated model: the one function the CLI, the server and the tests call.
 pub fn assess(model: &Model, kb: &Knowledge, opts: &AssessOptions) -> Result<Report, InputError> {
-    let policy = pick_policy(kb, model, opts.policy.as_deref())?;
     let today = opts
         .today
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     let as_of = opts.as_of.unwrap_or(today);
+    let policy = pick_policy(kb, model, opts.policy.as_deref(), as_of)?;
     let owned;
     let model = match opts.lang {
         Some(l) if l != model.language => {
@@ -720,9 +721,9 @@ impl Render<'_> {
                 }
             }
             Connection::Transit => {
-                let (countries, _) = c.location.clone().unwrap_or_default();
-                let names: Vec<String> = countries
-                    .split(", ")
+                let names: Vec<String> = c
+                    .transit
+                    .iter()
                     .map(|c| kb.country_name(c, self.lang))
                     .collect();
                 parts.push(kb.phrase(
@@ -889,7 +890,10 @@ impl Render<'_> {
                         ("decision", t.basis.clone().unwrap_or_default()),
                         ("categories", cat_names(an.flows[k].categories)),
                         ("measures", measures_list(&f.measures)),
-                        ("adequacy", self.adequacy_note(k, &countries)),
+                        (
+                            "adequacy",
+                            self.adequacy_note(k, &countries, &tool_name(t.effective)),
+                        ),
                     ],
                     vec![format!(
                         "{} → {} ({}) — {}{}",
@@ -983,28 +987,17 @@ impl Render<'_> {
 
     /// Why a flow's destination lacks adequacy: in law, or only under the profile (which
     /// then says so as its own choice).
-    fn adequacy_note(&self, k: usize, countries: &str) -> String {
+    fn adequacy_note(&self, k: usize, countries: &str, tool: &str) -> String {
         let an = self.an;
-        let kb = self.kb();
         if an.destination_adequate(k, Basis::Law) {
-            let tool = kb.phrase(
-                &format!(
-                    "tool.{}",
-                    serde_json::to_value(an.flows[k].transfer.effective)
-                        .unwrap()
-                        .as_str()
-                        .unwrap()
-                ),
-                self.lang,
-                &[],
-            );
-            kb.phrase(
+            self.kb().phrase(
                 "adequacy.policy_refuses",
                 self.lang,
-                &[("tool", &tool), ("profile", an.policy.name.get(self.lang))],
+                &[("tool", tool), ("profile", an.policy.name.get(self.lang))],
             )
         } else {
-            kb.phrase("adequacy.none", self.lang, &[("countries", countries)])
+            self.kb()
+                .phrase("adequacy.none", self.lang, &[("countries", countries)])
         }
     }
 

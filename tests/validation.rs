@@ -334,3 +334,11 @@ fn yaml_aliases_are_refused_with_their_place() {
     let ok = "controller: { name: \"K*\", country: SE }\nprocessing:\n  purpose: \"a * b\"\n  data_categories: [identity]\n";
     assert!(load_model(ok, "ok.yaml", &kb()).is_ok());
 }
+
+#[test]
+fn a_controller_in_a_state_that_left_the_eea_has_no_authority_here() {
+    // The United Kingdom was in the EEA until 2020; its controllers answer to UK law now.
+    let text = "controller:\n  name: K Ltd\n  country: GB\nprocessing:\n  purpose: P\n  data_categories: [identity]\n";
+    let d = one(text);
+    assert!(d.message.contains("no supervisory authority"), "{d:?}");
+}

@@ -131,21 +131,21 @@ impl Entry for Jurisdiction {
 }
 
 /// A file's YAML text, with its source map built only when an error needs a position.
-struct LoadedFile {
-    name: String,
-    text: String,
+struct LoadedFile<'a> {
+    name: &'a str,
+    text: &'a str,
     map: std::cell::OnceCell<SourceMap>,
 }
 
-impl LoadedFile {
+impl LoadedFile<'_> {
     fn map(&self) -> &SourceMap {
-        self.map.get_or_init(|| SourceMap::build(&self.text))
+        self.map.get_or_init(|| SourceMap::build(self.text))
     }
 }
 
-struct Loader {
+struct Loader<'a> {
     errors: Vec<Diagnostic>,
-    files: Vec<LoadedFile>,
+    files: Vec<LoadedFile<'a>>,
 }
 
 /// Decodes a file: from its JSON twin when there is one (fast), else, or when the JSON does not
@@ -166,19 +166,19 @@ fn item_lines(text: &str) -> Vec<usize> {
         .collect()
 }
 
-impl Loader {
+impl<'a> Loader<'a> {
     fn parse<T: DeserializeOwned + Entry>(
         &mut self,
         table: &mut Table<T>,
         kind: &str,
-        name: &str,
-        text: &str,
+        name: &'a str,
+        text: &'a str,
         json: Option<&str>,
     ) {
         let file = self.files.len();
         self.files.push(LoadedFile {
-            name: name.to_string(),
-            text: text.to_string(),
+            name,
+            text,
             map: std::cell::OnceCell::new(),
         });
         match decode::<Option<Vec<T>>>(text, json) {
@@ -297,11 +297,11 @@ fn in_users_words(msg: &str) -> String {
 impl Knowledge {
     /// The knowledge base compiled into the binary.
     pub fn embedded() -> Result<Knowledge, InputError> {
-        let files = embedded::FILES
+        let files: Vec<(&str, &str, Option<&str>)> = embedded::FILES
             .iter()
-            .map(|(n, t, j)| (n.to_string(), t.to_string(), Some(*j)))
+            .map(|(n, t, j)| (*n, *t, Some(*j)))
             .collect();
-        Knowledge::load(files, "embedded")
+        Knowledge::load(&files, "embedded")
     }
 
     /// Loads every `*.yaml` under a folder laid out like `knowledge/`.
@@ -336,17 +336,15 @@ impl Knowledge {
 
     /// Loads from (relative path, text) pairs and checks every reference.
     pub fn from_files(files: Vec<(String, String)>, origin: &str) -> Result<Knowledge, InputError> {
-        Knowledge::load(
-            files.into_iter().map(|(n, t)| (n, t, None)).collect(),
-            origin,
-        )
+        let files: Vec<(&str, &str, Option<&str>)> = files
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str(), None))
+            .collect();
+        Knowledge::load(&files, origin)
     }
 
     /// Loads from (relative path, YAML text, JSON twin) and checks every reference.
-    fn load(
-        files: Vec<(String, String, Option<&str>)>,
-        origin: &str,
-    ) -> Result<Knowledge, InputError> {
+    fn load(files: &[(&str, &str, Option<&str>)], origin: &str) -> Result<Knowledge, InputError> {
         let mut l = Loader {
             errors: Vec::new(),
             files: Vec::new(),
@@ -378,8 +376,7 @@ impl Knowledge {
             phrases: HashMap::new(),
             origin: origin.to_string(),
         };
-        for (name, text, json) in &files {
-            let (name, text, json) = (name.as_str(), text.as_str(), *json);
+        for &(name, text, json) in files {
             let kind = name.split('/').next().unwrap_or("");
             match kind {
                 "meta.yaml" | "meta.yml" => match decode::<Meta>(text, json) {
@@ -695,18 +692,20 @@ impl Knowledge {
     }
 
     /// The supervisory authority of a controller of this kind in this country: the one that
-    /// names the country, else one that names no country (any EU/EEA state; the EDPS for EU
-    /// institutions anywhere). None for a controller outside the EU/EEA.
-    pub fn authority_for(&self, country: &str, kind: ControllerKind) -> Option<&Authority> {
+    /// names the country, else one that names no country (any EU/EEA state on `date`; the EDPS
+    /// for EU institutions anywhere). None for a controller outside the EU/EEA.
+    pub fn authority_for(
+        &self,
+        country: &str,
+        kind: ControllerKind,
+        date: NaiveDate,
+    ) -> Option<&Authority> {
         let of_kind = || {
             self.authorities
                 .iter()
                 .filter(move |a| a.kinds.contains(&kind))
         };
-        let in_eea = self
-            .jurisdictions
-            .get(country)
-            .is_some_and(|j| !j.eea.is_empty());
+        let in_eea = self.in_eea(country, date);
         of_kind()
             .find(|a| a.countries.iter().any(|c| c == country))
             .or_else(|| {

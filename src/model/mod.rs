@@ -317,6 +317,8 @@ impl Resolver<'_> {
         let kb = self.kb;
         let meta = input.assessment.clone();
         let mut deprecations = Vec::new();
+        // The memo language when the model gives none: the authority's, when tia has it.
+        let mut authority_language = None;
         if let Some(p) = meta.as_ref().and_then(|m| m.policy.as_ref()) {
             if !kb.policies.contains(p) {
                 let hint = known_hint(p, kb.policies.ids());
@@ -363,12 +365,12 @@ impl Resolver<'_> {
                     }
                     (None, None) => ControllerKind::Company,
                 };
-                if kind == ControllerKind::EuInstitution {
-                    // EU institutions answer to the EDPS wherever they sit; the country only
-                    // says where.
-                } else if kb.authority_for(&c.country, kind).is_none()
-                    && kb.jurisdictions.contains(&c.country)
-                {
+                let authority =
+                    kb.authority_for(&c.country, kind, chrono::Local::now().date_naive());
+                authority_language = authority.and_then(|a| Lang::from_code(&a.language));
+                // (EU institutions answer to the EDPS wherever they sit; an unknown country code
+                // has its own error.)
+                if authority.is_none() && kb.jurisdictions.contains(&c.country) {
                     self.err(
                         "controller.country",
                         format!("no supervisory authority in the knowledge base for a controller in `{}`", c.country),
@@ -671,10 +673,7 @@ impl Resolver<'_> {
         let language = meta
             .as_ref()
             .and_then(|m| m.language)
-            .or_else(|| {
-                kb.authority_for(&controller.country, controller.kind)
-                    .and_then(|a| Lang::from_code(&a.language))
-            })
+            .or(authority_language)
             .unwrap_or(Lang::En);
         let title = meta
             .as_ref()
