@@ -56,3 +56,102 @@ ensure_debian() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
+
+# Installs Debian packages by name (as root, or through sudo): install_debian_packages PKG …
+install_debian_packages() {
+  [ "$#" -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "error: missing $*; install them with your package manager" >&2
+    exit 1
+  fi
+  say "installing $*"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# The fonts tia passes to typst with --font-path, as PACKAGE:FILE. Typst's embedded Libertinus
+# Serif already covers Latin, Greek and Cyrillic; these add rare Latin/Cyrillic (Noto Serif),
+# Arabic (Noto Naskh Arabic), Chinese, Japanese and Korean (Noto Sans CJK, regular weight only:
+# the bold .ttc is another 20 MB) and emoji (Noto Color Emoji, written as Type 3 bitmap glyphs,
+# which PDF/A-2 and PDF/UA-1 accept). About 32 MB in all.
+TIA_FONT_FILES=(
+  "fonts-noto-core:/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf"
+  "fonts-noto-core:/usr/share/fonts/truetype/noto/NotoSerif-Bold.ttf"
+  "fonts-noto-core:/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"
+  "fonts-noto-core:/usr/share/fonts/truetype/noto/NotoNaskhArabic-Bold.ttf"
+  "fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+  "fonts-noto-color-emoji:/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"
+)
+
+# Fills $TIA_TOOLS/fonts with TIA_FONT_FILES and each package's licence (LICENSE-PACKAGE.txt,
+# from /usr/share/doc/PACKAGE/copyright), installing the Debian packages whose files are
+# missing, and exports TIA_FONTS. Does nothing but look when the folder is complete.
+ensure_fonts() {
+  local dir="$TIA_TOOLS/fonts" entry pkg src complete=1
+  local pkgs=() missing=()
+  for entry in "${TIA_FONT_FILES[@]}"; do
+    pkg="${entry%%:*}"
+    [ -s "$dir/$(basename "${entry#*:}")" ] || complete=0
+    case " ${pkgs[*]} " in *" $pkg "*) ;; *) pkgs+=("$pkg") ;; esac
+  done
+  for pkg in "${pkgs[@]}"; do
+    [ -s "$dir/LICENSE-$pkg.txt" ] || complete=0
+  done
+  export TIA_FONTS="$dir"
+  [ "$complete" -eq 1 ] && return 0
+
+  for entry in "${TIA_FONT_FILES[@]}"; do
+    pkg="${entry%%:*}"
+    src="${entry#*:}"
+    if [ ! -s "$src" ] || [ ! -s "/usr/share/doc/$pkg/copyright" ]; then
+      case " ${missing[*]} " in *" $pkg "*) ;; *) missing+=("$pkg") ;; esac
+    fi
+  done
+  install_debian_packages "${missing[@]}"
+
+  mkdir -p "$dir"
+  for entry in "${TIA_FONT_FILES[@]}"; do
+    src="${entry#*:}"
+    if [ ! -s "$src" ]; then
+      echo "error: $src is missing after installing ${entry%%:*}" >&2
+      exit 1
+    fi
+    if [ ! -s "$dir/$(basename "$src")" ]; then
+      # Copied, not linked: the folder stays whole if the packages are removed later.
+      cp "$src" "$dir/.$(basename "$src").part"
+      mv "$dir/.$(basename "$src").part" "$dir/$(basename "$src")"
+    fi
+  done
+  for pkg in "${pkgs[@]}"; do
+    if [ ! -s "$dir/LICENSE-$pkg.txt" ]; then
+      cp "/usr/share/doc/$pkg/copyright" "$dir/LICENSE-$pkg.txt"
+    fi
+  done
+  say "fonts ready in $dir ($(du -sh "$dir" | cut -f1))"
+}
+
+# Makes $TIA_TOOLS/venv with pikepdf (for tests/pdfcheck.py) unless it is there, and exports
+# TIA_PYTHON. Installs Debian's python3-venv when python3 cannot make a venv.
+PIKEPDF_VERSION="10.18.0"
+ensure_pikepdf() {
+  local venv="$TIA_TOOLS/venv"
+  export TIA_PYTHON="$venv/bin/python"
+  if [ -x "$TIA_PYTHON" ] && "$TIA_PYTHON" -c 'import pikepdf' >/dev/null 2>&1; then
+    return 0
+  fi
+  ensure_debian python3:python3
+  local python="python3"
+  if ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    install_debian_packages python3-venv
+    # A python3 from pyenv or the like may come before Debian's on PATH.
+    "$python" -c 'import ensurepip, venv' >/dev/null 2>&1 || python="/usr/bin/python3"
+  fi
+  say "making a Python venv with pikepdf $PIKEPDF_VERSION in $venv"
+  if [ ! -x "$TIA_PYTHON" ]; then
+    rm -rf "$venv"
+    "$python" -m venv "$venv"
+  fi
+  "$TIA_PYTHON" -m pip install --quiet --disable-pip-version-check "pikepdf==$PIKEPDF_VERSION"
+}

@@ -75,6 +75,10 @@ pub struct Entry {
     pub best_option: Option<OptionRef>,
     /// The quantitative estimate's combined probability, when the model gives one.
     pub combined_probability: Option<f64>,
+    /// The whole assessment, for the document's words (not in the JSON: each model's own
+    /// `tia assess` gives it).
+    #[serde(skip)]
+    pub report: Box<Report>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -320,5 +324,6 @@ fn entry(kb: &Knowledge, r: &Report) -> Entry {
             .quantitative_estimate
             .as_ref()
             .map(|q| q.combined_probability),
+        report: Box::new(r.clone()),
     }
 }

@@ -22,6 +22,8 @@ pub struct DiffOptions {
     pub notice_date: Option<NaiveDate>,
     /// Days to object after notice, overriding every processor's DPA terms.
     pub objection_days: Option<u32>,
+    /// The report's date, against which deadlines are passed or not (default: today).
+    pub today: Option<NaiveDate>,
 }
 
 /// Everything that changed between two versions of a model.
@@ -39,6 +41,8 @@ pub struct ChangeReport {
     pub exposures: ExposureChanges,
     pub findings: FindingChanges,
     pub notice_date: Option<NaiveDate>,
+    /// The report's date: a last day to object before it has passed.
+    pub today: NaiveDate,
     /// One per processor (role `processor`) of the new version.
     pub objection_deadlines: Vec<ObjectionDeadline>,
     /// The earliest of the processors' last days to object.
@@ -57,6 +61,8 @@ pub struct VersionSummary {
     pub verdict: Verdict,
     pub verdict_text: String,
     pub prior_consultation_required: bool,
+    pub prior_consultation_text: String,
+    pub controller: String,
 }
 
 /// How the verdict moved (not_acceptable < acceptable_with_measures < acceptable).
@@ -199,6 +205,11 @@ pub struct ObjectionDeadline {
     pub effective_date: Option<NaiveDate>,
     pub last_day_to_object: Option<NaiveDate>,
     pub basis: DeadlineBasis,
+    /// The last day is before the report's date.
+    pub passed: bool,
+    /// The terms come from the vendor catalogue or a default, not from the model's own DPA:
+    /// check them against the signed agreement.
+    pub terms_assumed: bool,
 }
 
 /// Which term gave the last day to object.
@@ -367,6 +378,7 @@ pub fn diff(
         exposures,
         findings,
         notice_date: opts.notice_date,
+        today: today(opts),
         objection_deadlines,
         last_day_to_object,
     }
@@ -591,6 +603,8 @@ fn summary(r: &Report) -> VersionSummary {
         verdict: r.verdict,
         verdict_text: r.verdict_text.clone(),
         prior_consultation_required: r.prior_consultation_required,
+        prior_consultation_text: r.prior_consultation.text.clone(),
+        controller: r.controller.name.clone(),
     }
 }
 
@@ -715,5 +729,14 @@ fn deadline(p: &PartyReport, opts: &DiffOptions) -> ObjectionDeadline {
         effective_date,
         last_day_to_object,
         basis,
+        passed: last_day_to_object.is_some_and(|d| d < today(opts)),
+        terms_assumed: opts.objection_days.is_none()
+            && !matches!(p.dpa_from, crate::model::FactSource::Model),
     }
+}
+
+/// The report's date: the given one, else today's.
+fn today(opts: &DiffOptions) -> NaiveDate {
+    opts.today
+        .unwrap_or_else(|| chrono::Local::now().date_naive())
 }

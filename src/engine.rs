@@ -845,8 +845,13 @@ impl<'a> Analysis<'a> {
                                 "dpia.subjects",
                                 lang,
                                 &[
-                                    ("n", &n.to_string()),
-                                    ("threshold", &self.policy.large_scale_subjects.to_string()),
+                                    ("n", &crate::knowledge::group_thousands(n)),
+                                    (
+                                        "threshold",
+                                        &crate::knowledge::group_thousands(
+                                            self.policy.large_scale_subjects,
+                                        ),
+                                    ),
                                 ],
                             ),
                             None => kb.phrase("dpia.declared", lang, &[]),

@@ -34,7 +34,7 @@ struct Global {
 enum Command {
     /// Assess a model file: verdict, findings with reasons, options with residual verdicts.
     Assess(AssessArgs),
-    /// Render the decision memo (PDF via typst, or the Typst source with --typ).
+    /// Render the decision memo (PDF/A and PDF/UA via typst, or its data with --data).
     Memo(DocArgs),
     /// Render the prior-consultation pack (GDPR art. 36(3)) for the controller's authority.
     Consult(DocArgs),
@@ -55,6 +55,12 @@ enum Command {
     },
     /// Print the JSON Schema of the model format.
     Schema,
+    /// Write the bundled document templates (Typst) into a folder, to adapt them to an
+    /// organisation's letterhead and use them with --template.
+    Templates {
+        /// The folder to write to (created; existing template files are not overwritten).
+        dir: PathBuf,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -138,12 +144,18 @@ impl Judging {
 #[derive(Args)]
 struct Output {
     /// Write the PDF here (default: the model file's name with .pdf, in the current folder,
-    /// unless only --typ is given).
+    /// unless only --data is given).
     #[arg(short, long, value_name = "PDF")]
     output: Option<PathBuf>,
-    /// Write the generated Typst source here.
-    #[arg(long, value_name = "TYP")]
-    typ: Option<PathBuf>,
+    /// Write the document's data (JSON, the format the templates read; docs/document-data.md)
+    /// here. Needs no typst.
+    #[arg(long, value_name = "JSON")]
+    data: Option<PathBuf>,
+    /// Lay the document out with the templates in this folder (an organisation's letterhead,
+    /// logo, colours) instead of the bundled ones; `tia templates DIR` writes those to start
+    /// from. Files the folder lacks come from the bundled set.
+    #[arg(long, value_name = "DIR", env = "TIA_TEMPLATE_DIR")]
+    template: Option<PathBuf>,
 }
 
 /// How `compare` and `diff` give their result: the data as JSON, or a rendered PDF.
@@ -233,6 +245,7 @@ struct DiffArgs {
 enum LangArg {
     Sv,
     En,
+    Da,
 }
 
 impl LangArg {
@@ -240,6 +253,7 @@ impl LangArg {
         match self {
             LangArg::Sv => Lang::Sv,
             LangArg::En => Lang::En,
+            LangArg::Da => Lang::Da,
         }
     }
 }
@@ -399,15 +413,15 @@ fn render(global: &Global, a: &DocArgs, document: Render) -> Result<ExitCode, Fa
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes a rendered document: the Typst source when asked for, and the PDF unless only the
-/// source was asked for. typst is located before anything is written, and each file is
-/// written whole or not at all.
+/// Writes a rendered document: its data when asked for, and the PDF unless only the data was
+/// asked for. typst is located before anything is written, and each file is written whole or
+/// not at all.
 fn write_document(
     doc: &tia::typst::Document,
     out: &Output,
     default_stem: &std::path::Path,
 ) -> Result<(), Failure> {
-    let pdf = match (&out.output, &out.typ) {
+    let pdf = match (&out.output, &out.data) {
         (Some(p), _) => Some(p.clone()),
         (None, Some(_)) => None,
         (None, None) if is_std(default_stem) => Some(PathBuf::from("memo.pdf")),
@@ -419,12 +433,23 @@ fn write_document(
         ))
         .map(|p| p.with_extension("pdf")),
     };
+    if let Some(dir) = &out.template {
+        tia::typst::check_template_dir(dir).map_err(|e| {
+            Failure::Config(anyhow::anyhow!(
+                "--template: {e}\nhint: give a folder with memo.typ, consult.typ, diff.typ, compare.typ or lib.typ"
+            ))
+        })?;
+    }
     let bytes = match &pdf {
-        Some(_) => Some(tia::typst::Typst::locate()?.compile(doc)?),
+        Some(_) => Some(
+            tia::typst::Typst::locate()?
+                .with_templates(out.template.clone())
+                .compile(doc)?,
+        ),
         None => None,
     };
-    if let Some(typ) = &out.typ {
-        write_file(typ, doc.source.as_bytes())?;
+    if let Some(data) = &out.data {
+        write_file(data, format!("{}\n", doc.data_json()).as_bytes())?;
     }
     if let (Some(path), Some(bytes)) = (pdf, bytes) {
         write_file(&path, &bytes)?;
@@ -447,6 +472,20 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "tia", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Templates { dir } => {
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                Failure::Config(anyhow::anyhow!("cannot create {}: {e}", dir.display()))
+            })?;
+            for (name, text) in tia::memo::TEMPLATES {
+                let path = dir.join(name);
+                if path.exists() {
+                    eprintln!("kept {} (exists)", path.display());
+                    continue;
+                }
+                write_file(&path, text.as_bytes())?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
@@ -574,6 +613,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 &tia::diff::DiffOptions {
                     notice_date: a.notice_date,
                     objection_days: a.objection_days,
+                    today: None,
                 },
             );
             emit(&change, &a.emit, &a.new, |r| {

@@ -70,6 +70,13 @@ pub struct PartyReport {
     pub hypothetical: bool,
 }
 
+/// An owner named in a connection: the company and where it is incorporated.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnerRef {
+    pub name: String,
+    pub country: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ConnectionReport {
     pub connection: Connection,
@@ -79,6 +86,14 @@ pub struct ConnectionReport {
     pub covered_under_policy: bool,
     /// "Microsoft Ireland Operations Limited (IE) → owned 100 % by Microsoft Corporation (US) → CLOUD Act §2713"
     pub path: String,
+    /// For control: the owners from the direct parent up to the controlling one (the root
+    /// cause is the last).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<OwnerRef>,
+    /// The country that connects the party to the law: where the party or its controlling
+    /// owner is incorporated, where it processes or accesses the data, or where the data
+    /// travel.
+    pub countries: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -771,6 +786,30 @@ impl Render<'_> {
                     covered_by_adequacy: c.covered,
                     covered_under_policy: c.policy_covered,
                     path: path.clone(),
+                    owners: c
+                        .owners
+                        .iter()
+                        .map(|(name, country, _)| OwnerRef {
+                            name: name.clone(),
+                            country: country.clone(),
+                        })
+                        .collect(),
+                    countries: match c.connection {
+                        Connection::Control => c
+                            .owners
+                            .last()
+                            .map(|o| vec![o.1.clone()])
+                            .unwrap_or_default(),
+                        Connection::Incorporation => {
+                            vec![self.an.model.parties[e.party].incorporated.value.clone()]
+                        }
+                        Connection::Location => c
+                            .location
+                            .as_ref()
+                            .map(|l| vec![l.0.clone()])
+                            .unwrap_or_default(),
+                        Connection::Transit => c.transit.clone(),
+                    },
                 })
                 .collect(),
             chain: self.chain(e.party),

@@ -45,12 +45,102 @@ pub fn tool_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-/// A generated Typst document: the main source and the date it is stamped with.
+/// A document to compile: which template (`memo`, `consult`, `diff`, `compare`), its data
+/// (written beside the template as `data.json`) and the date it is stamped with.
 #[derive(Debug, Clone)]
 pub struct Document {
-    pub source: String,
+    pub kind: &'static str,
+    pub data: serde_json::Value,
     /// The document's date; the PDF's creation date (`SOURCE_DATE_EPOCH`) is set from it.
     pub date: NaiveDate,
+}
+
+impl Document {
+    pub fn new(kind: &'static str, data: serde_json::Value, date: NaiveDate) -> Document {
+        Document { kind, data, date }
+    }
+
+    /// The data as the template reads it.
+    pub fn data_json(&self) -> String {
+        serde_json::to_string_pretty(&self.data).unwrap_or_default()
+    }
+}
+
+/// The standards every PDF meets: PDF/A-2b for the archive, PDF/UA-1 for accessibility. typst
+/// checks both while it compiles and fails on any violation.
+pub const PDF_STANDARDS: &[&str] = &["a-2b", "ua-1"];
+
+/// Limits on a custom template folder: files, total bytes, folder depth.
+const TEMPLATE_MAX_FILES: usize = 200;
+const TEMPLATE_MAX_BYTES: u64 = 50 * 1024 * 1024;
+const TEMPLATE_MAX_DEPTH: usize = 4;
+
+/// The fonts folder: `TIA_FONTS`, else `$TIA_TOOLS/fonts` (where `scripts/tools.sh` puts the
+/// bundled Noto fonts), when it exists.
+pub fn fonts_dir() -> Option<PathBuf> {
+    if let Some(f) = std::env::var_os("TIA_FONTS").filter(|f| !f.is_empty()) {
+        return Some(PathBuf::from(f)).filter(|p| p.is_dir());
+    }
+    tool_dirs()
+        .first()
+        .and_then(|bin| bin.parent())
+        .map(|t| t.join("fonts"))
+        .filter(|p| p.is_dir())
+}
+
+/// Checks a custom template folder before use: it exists and holds at least one document
+/// template or `lib.typ`.
+pub fn check_template_dir(dir: &Path) -> Result<(), String> {
+    if !dir.is_dir() {
+        return Err(format!("{} is not a folder", dir.display()));
+    }
+    let known = ["lib.typ", "memo.typ", "consult.typ", "diff.typ", "compare.typ"];
+    if !known.iter().any(|f| dir.join(f).is_file()) {
+        return Err(format!(
+            "{} holds none of {}; start from `tia templates DIR`, which writes the bundled ones",
+            dir.display(),
+            known.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// Copies a template folder into the compile root, within the limits.
+fn copy_templates(from: &Path, to: &Path) -> std::io::Result<()> {
+    let mut files = 0usize;
+    let mut bytes = 0u64;
+    fn walk(
+        from: &Path,
+        to: &Path,
+        depth: usize,
+        files: &mut usize,
+        bytes: &mut u64,
+    ) -> std::io::Result<()> {
+        if depth > TEMPLATE_MAX_DEPTH {
+            return Ok(());
+        }
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            let target = to.join(entry.file_name());
+            if kind.is_dir() {
+                std::fs::create_dir_all(&target)?;
+                walk(&entry.path(), &target, depth + 1, files, bytes)?;
+            } else if kind.is_file() {
+                *files += 1;
+                *bytes += entry.metadata()?.len();
+                if *files > TEMPLATE_MAX_FILES || *bytes > TEMPLATE_MAX_BYTES {
+                    return Err(std::io::Error::other(format!(
+                        "the template folder is larger than {TEMPLATE_MAX_FILES} files or {} MB",
+                        TEMPLATE_MAX_BYTES / 1024 / 1024
+                    )));
+                }
+                std::fs::copy(entry.path(), target)?;
+            }
+        }
+        Ok(())
+    }
+    walk(from, to, 0, &mut files, &mut bytes)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,11 +155,15 @@ pub enum TypstError {
     Io(#[from] std::io::Error),
 }
 
-/// Where typst is and how long it may run.
+/// Where typst is, how long it may run, which templates and fonts it uses.
 #[derive(Debug, Clone)]
 pub struct Typst {
     pub bin: PathBuf,
     pub timeout: Duration,
+    /// An organisation's own template folder, laid over the bundled templates.
+    pub templates: Option<PathBuf>,
+    /// The bundled fonts (Noto) for scripts Libertinus does not cover.
+    pub fonts: Option<PathBuf>,
 }
 
 impl Typst {
@@ -108,6 +202,8 @@ impl Typst {
             .map(|bin| Typst {
                 bin,
                 timeout: Duration::from_secs(60),
+                templates: None,
+                fonts: fonts_dir(),
             })
             .ok_or_else(|| TypstError::NotFound {
                 looked: "not on PATH, not in ~/.local/share/tia/tools/bin or ~/.cargo/bin, and TYPST_BIN is not set".into(),
@@ -119,11 +215,43 @@ impl Typst {
         self
     }
 
-    /// Compiles the document to PDF bytes.
+    pub fn with_templates(mut self, dir: Option<PathBuf>) -> Typst {
+        self.templates = dir;
+        self
+    }
+
+    /// Compiles the document to PDF/A-2b and PDF/UA-1 bytes. A character no bundled font can
+    /// show is not left as an empty box: it is replaced by its code point (`[U+1D11E]`), the
+    /// document says so on its last page, and the document is compiled again.
     pub fn compile(&self, doc: &Document) -> Result<Vec<u8>, TypstError> {
+        match self.compile_once(doc) {
+            Err(TypstError::Failed { diagnostics }) => {
+                let missing = missing_glyphs(&diagnostics);
+                if missing.is_empty() {
+                    return Err(TypstError::Failed { diagnostics });
+                }
+                let mut doc = doc.clone();
+                replace_chars(&mut doc.data, &missing);
+                let list: Vec<String> = missing.iter().map(|c| code_point(*c)).collect();
+                if let Some(meta) = doc.data.get_mut("meta").and_then(|m| m.as_object_mut()) {
+                    meta.insert("unprintable".into(), serde_json::json!(list));
+                }
+                self.compile_once(&doc)
+            }
+            other => other,
+        }
+    }
+
+    fn compile_once(&self, doc: &Document) -> Result<Vec<u8>, TypstError> {
         let root = tempfile::Builder::new().prefix("tia-typst-").tempdir()?;
-        let main = root.path().join("main.typ");
-        std::fs::write(&main, &doc.source)?;
+        for (name, text) in crate::memo::TEMPLATES {
+            std::fs::write(root.path().join(name), text)?;
+        }
+        if let Some(dir) = &self.templates {
+            copy_templates(dir, root.path())?;
+        }
+        std::fs::write(root.path().join("data.json"), doc.data_json())?;
+        let main = root.path().join(format!("{}.typ", doc.kind));
         let out = root.path().join("out.pdf");
         let packages = root.path().join("packages");
         let epoch = doc
@@ -136,6 +264,12 @@ impl Typst {
             .arg("--root")
             .arg(root.path())
             .arg("--ignore-system-fonts")
+            .args(
+                self.fonts
+                    .iter()
+                    .flat_map(|f| [std::ffi::OsStr::new("--font-path"), f.as_os_str()]),
+            )
+            .args(PDF_STANDARDS.iter().flat_map(|s| ["--pdf-standard", s]))
             .arg("--diagnostic-format")
             .arg("short")
             .arg(&main)
@@ -181,6 +315,52 @@ impl Typst {
             });
         }
         Ok(std::fs::read(&out)?)
+    }
+}
+
+/// The characters typst could not show with any font, from its PDF/A diagnostics
+/// ("the text `"𝄞"` could not be displayed with font …").
+fn missing_glyphs(diagnostics: &str) -> Vec<char> {
+    let mut out: Vec<char> = Vec::new();
+    for line in diagnostics.lines() {
+        let Some(i) = line.find("could not be displayed") else {
+            continue;
+        };
+        let head = &line[..i];
+        if let (Some(a), Some(b)) = (head.find("`\""), head.rfind("\"`")) {
+            if a + 2 <= b {
+                for c in head[a + 2..b].chars() {
+                    if !c.is_whitespace() && !out.contains(&c) {
+                        out.push(c);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn code_point(c: char) -> String {
+    format!("[U+{:04X}]", c as u32)
+}
+
+/// Replaces the characters in every string of the data by their code points.
+fn replace_chars(v: &mut serde_json::Value, chars: &[char]) {
+    match v {
+        serde_json::Value::String(s) if s.contains(chars) => {
+            let mut out = String::with_capacity(s.len());
+            for c in s.chars() {
+                if chars.contains(&c) {
+                    out.push_str(&code_point(c));
+                } else {
+                    out.push(c);
+                }
+            }
+            *s = out;
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| replace_chars(x, chars)),
+        serde_json::Value::Object(m) => m.values_mut().for_each(|x| replace_chars(x, chars)),
+        _ => {}
     }
 }
 

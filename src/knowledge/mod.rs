@@ -358,6 +358,7 @@ impl Knowledge {
                 title: Text {
                     sv: String::new(),
                     en: String::new(),
+                    da: None,
                 },
             },
             sources: Table::default(),
@@ -864,6 +865,20 @@ pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
         }
     }
     out.push_str(rest);
+    out
+}
+
+/// A whole number as Swedish, Danish and English official texts write it in a document: a
+/// no-break space between thousands ("45 000").
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
     out
 }
 

@@ -8,12 +8,16 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Text in both languages the users read.
+/// Text in the languages the users read: Swedish and English always, Danish where translated
+/// (`knowledge check` lists the texts without it; a Danish document falls back to English, never
+/// to Swedish).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Text {
     pub sv: String,
     pub en: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub da: Option<String>,
 }
 
 impl Text {
@@ -21,6 +25,7 @@ impl Text {
         match lang {
             crate::model::Lang::Sv => &self.sv,
             crate::model::Lang::En => &self.en,
+            crate::model::Lang::Da => self.da.as_deref().unwrap_or(&self.en),
         }
     }
 }

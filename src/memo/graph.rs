@@ -25,6 +25,8 @@ pub struct Edge {
     pub exposed: bool,
     /// Drawn dashed: the receiver cannot read the data in the clear.
     pub encrypted: bool,
+    /// Not a flow of data but ownership: `from` is owned by `to` (drawn dotted, no arrowhead).
+    pub ownership: bool,
 }
 
 const W: f64 = 200.0;
@@ -56,8 +58,16 @@ pub fn svg(nodes: &[Node], edges: &[Edge]) -> String {
     for _ in nodes {
         graph.add_node(());
     }
-    for &(a, b, _) in &links {
-        graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
+    // Flows first (acyclic, validated on load); an ownership link only where it keeps the
+    // graph acyclic (an owner that is also a recipient upstream is drawn, not laid out by it).
+    let mut ordered_links: Vec<&(usize, usize, &Edge)> = links.iter().collect();
+    ordered_links.sort_by_key(|(_, _, e)| e.ownership);
+    for &&(a, b, e) in &ordered_links {
+        let (a, b) = (NodeIndex::new(a), NodeIndex::new(b));
+        if e.ownership && (a == b || petgraph::algo::has_path_connecting(&graph, b, a, None)) {
+            continue;
+        }
+        graph.add_edge(a, b, ());
     }
     let order = petgraph::algo::toposort(&graph, None).expect("flows are acyclic");
     let mut depth: Vec<Option<usize>> = vec![None; nodes.len()];
@@ -134,13 +144,20 @@ pub fn svg(nodes: &[Node], edges: &[Edge]) -> String {
         } else {
             (GREY, "a", 1.2)
         };
-        let dash = if e.encrypted {
+        let dash = if e.ownership {
+            r#" stroke-dasharray="1.5 3""#
+        } else if e.encrypted {
             r#" stroke-dasharray="5 3""#
         } else {
             ""
         };
+        let end = if e.ownership {
+            String::new()
+        } else {
+            format!(r#" marker-end="url(#{marker})""#)
+        };
         out.push_str(&format!(
-            r#"<path d="M{x1:.1},{y1:.1} C{mid:.1},{y1:.1} {mid:.1},{y2:.1} {x2:.1},{y2:.1}" fill="none" stroke="{colour}" stroke-width="{stroke}"{dash} marker-end="url(#{marker})"/>
+            r#"<path d="M{x1:.1},{y1:.1} C{mid:.1},{y1:.1} {mid:.1},{y2:.1} {x2:.1},{y2:.1}" fill="none" stroke="{colour}" stroke-width="{stroke}"{dash}{end}/>
 "#
         ));
     }
@@ -271,12 +288,14 @@ mod tests {
                 to: "p".into(),
                 exposed: false,
                 encrypted: false,
+                ownership: false,
             },
             Edge {
                 from: "p".into(),
                 to: "s".into(),
                 exposed: true,
                 encrypted: true,
+                ownership: false,
             },
         ];
         let s = svg(&nodes, &edges);

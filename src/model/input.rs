@@ -27,6 +27,10 @@ pub struct ModelInput {
     /// Optional quantitative estimate of foreign lawful access (shown, never deciding).
     #[serde(default)]
     pub risk_estimate: Option<RiskEstimateInput>,
+    /// What the assessment takes for granted without a source, printed in the memo, e.g.
+    /// "Supportärenden innehåller inga personuppgifter om elever".
+    #[serde(default)]
+    pub assumptions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -36,7 +40,7 @@ pub struct AssessmentInput {
     /// The controller's case or file number (diarienummer).
     #[serde(default)]
     pub reference: Option<String>,
-    /// Language of the memo: sv (default) or en.
+    /// Language of the documents: sv, da or en (default: the controller's authority's).
     #[serde(default)]
     pub language: Option<Lang>,
     /// Policy profile id from knowledge/policies (default: the profile marked default).
@@ -54,14 +58,16 @@ pub enum Lang {
     #[default]
     Sv,
     En,
+    Da,
 }
 
 impl Lang {
-    /// The language's code as the model and the JSON write it: `sv` or `en`.
+    /// The language's code as the model and the JSON write it: `sv`, `en` or `da`.
     pub fn code(self) -> &'static str {
         match self {
             Lang::Sv => "sv",
             Lang::En => "en",
+            Lang::Da => "da",
         }
     }
 
@@ -69,6 +75,7 @@ impl Lang {
         match code {
             "sv" => Some(Lang::Sv),
             "en" => Some(Lang::En),
+            "da" => Some(Lang::Da),
             _ => None,
         }
     }
@@ -92,6 +99,18 @@ pub struct ControllerInput {
     /// The data protection officer (GDPR art. 37–39; art. 36(3)(d)).
     #[serde(default)]
     pub dpo: Option<ContactInput>,
+    /// The organ that takes the decision, e.g. "Kommunstyrelsen", "Økonomiudvalget", "The
+    /// Board". The memo's proposed decision is written in its name; when missing, a public
+    /// body's memo shows a placeholder to fill in and a company's says "the board".
+    #[serde(default)]
+    pub decision_body: Option<String>,
+    /// Who the decision tasks with carrying it out, e.g. "stadsdirektören",
+    /// "kommunaldirektøren" (default: the administration).
+    #[serde(default)]
+    pub assignee: Option<String>,
+    /// The day by which the assignee reports back (default: three months after the memo).
+    #[serde(default)]
+    pub report_back_by: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -109,6 +128,14 @@ pub struct ContactInput {
 #[serde(deny_unknown_fields)]
 pub struct ProcessingInput {
     pub purpose: String,
+    /// The legal basis in words (art. 6, and art. 9(2) for special categories), e.g. "art. 6.1 e
+    /// GDPR och 2 kap. 2 § dataskyddslagen". The consultation pack's art. 35(7)(b) part.
+    #[serde(default)]
+    pub legal_basis: Option<String>,
+    /// Why the processing is necessary and proportionate to the purpose, and why less
+    /// intrusive means do not suffice (art. 35(7)(b)).
+    #[serde(default)]
+    pub necessity: Option<String>,
     /// The means of processing (art. 36(3)(b)), in words.
     #[serde(default)]
     pub means: Option<String>,

@@ -52,11 +52,16 @@ pub struct Controller {
     pub public_body: bool,
     pub org_number: Option<String>,
     pub dpo: Option<ContactInput>,
+    pub decision_body: Option<String>,
+    pub assignee: Option<String>,
+    pub report_back_by: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Processing {
     pub purpose: String,
+    pub legal_basis: Option<String>,
+    pub necessity: Option<String>,
     pub means: Option<String>,
     pub data_subjects: Vec<String>,
     pub data_categories: Vec<String>,
@@ -163,6 +168,8 @@ pub struct Model {
     pub parties: Vec<Party>,
     pub flows: Vec<Flow>,
     pub risk_estimate: Option<RiskEstimate>,
+    /// What the assessment takes for granted without a source (printed in the memo).
+    pub assumptions: Vec<String>,
     /// Deprecated fields the model still uses, with what to write instead.
     pub deprecations: Vec<String>,
 }
@@ -385,6 +392,9 @@ impl Resolver<'_> {
                     public_body: kind == ControllerKind::PublicBody,
                     org_number: c.org_number,
                     dpo: c.dpo,
+                    decision_body: c.decision_body.filter(|b| !b.trim().is_empty()),
+                    assignee: c.assignee.filter(|b| !b.trim().is_empty()),
+                    report_back_by: c.report_back_by,
                 })
             }
             None => {
@@ -442,6 +452,8 @@ impl Resolver<'_> {
                     .collect();
                 Some(Processing {
                     purpose: p.purpose,
+                    legal_basis: p.legal_basis.filter(|b| !b.trim().is_empty()),
+                    necessity: p.necessity.filter(|b| !b.trim().is_empty()),
                     means: p.means,
                     data_subjects: p.data_subjects,
                     data_categories: ids,
@@ -692,6 +704,12 @@ impl Resolver<'_> {
             parties,
             flows,
             risk_estimate,
+            assumptions: input
+                .assumptions
+                .iter()
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty())
+                .collect(),
             deprecations,
         })
     }

@@ -500,6 +500,7 @@ pub async fn change_report(
         &crate::diff::DiffOptions {
             notice_date: q.notice_date,
             objection_days: q.objection_days,
+            today: None,
         },
     ))
 }

@@ -58,6 +58,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 const STRINGS_SV: &str = include_str!("../../templates/web/lang/sv.yaml");
 const STRINGS_EN: &str = include_str!("../../templates/web/lang/en.yaml");
+const STRINGS_DA: &str = include_str!("../../templates/web/lang/da.yaml");
 const LANG_COOKIE: &str = "tia_lang";
 
 /// The UI's templates and wording.
@@ -65,6 +66,7 @@ pub struct Web {
     tera: tera::Tera,
     sv: Value,
     en: Value,
+    da: Value,
 }
 
 impl Web {
@@ -83,6 +85,7 @@ impl Web {
             tera,
             sv: parse(STRINGS_SV)?,
             en: parse(STRINGS_EN)?,
+            da: parse(STRINGS_DA)?,
         })
     }
 
@@ -90,6 +93,7 @@ impl Web {
         match lang {
             Lang::Sv => &self.sv,
             Lang::En => &self.en,
+            Lang::Da => &self.da,
         }
     }
 }
@@ -159,6 +163,7 @@ fn lang(headers: &HeaderMap) -> Lang {
         .unwrap_or("");
     match auth::cookie(cookies, LANG_COOKIE) {
         Some("en") => Lang::En,
+        Some("da") => Lang::Da,
         _ => Lang::Sv,
     }
 }
@@ -306,7 +311,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
 }
 
 async fn set_lang(Path(l): Path<String>, Query(q): Query<Next>, headers: HeaderMap) -> Response {
-    let l = if l == "en" { "en" } else { "sv" };
+    let l = Lang::from_code(&l).unwrap_or_default().code();
     // Back to the page the link was on: `next`, else the Referer's path on this server.
     let next = q.next.or_else(|| {
         let referer = headers.get(header::REFERER)?.to_str().ok()?;
