@@ -210,6 +210,9 @@ struct ServeArgs {
     /// Log as JSON lines instead of text (level from TIA_LOG, default info).
     #[arg(long, env = "TIA_LOG_JSON")]
     log_json: bool,
+    /// Lay documents out with an organisation's own templates (see `tia templates`).
+    #[arg(long, env = "TIA_TEMPLATE_DIR", value_name = "DIR")]
+    template: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -554,6 +557,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 secure_cookies: a.secure_cookies,
                 auth_file: a.auth,
                 json_logs: a.log_json,
+                template_dir: a.template,
             };
             init_logging(config.json_logs);
             let runtime =

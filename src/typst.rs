@@ -94,7 +94,13 @@ pub fn check_template_dir(dir: &Path) -> Result<(), String> {
     if !dir.is_dir() {
         return Err(format!("{} is not a folder", dir.display()));
     }
-    let known = ["lib.typ", "memo.typ", "consult.typ", "diff.typ", "compare.typ"];
+    let known = [
+        "lib.typ",
+        "memo.typ",
+        "consult.typ",
+        "diff.typ",
+        "compare.typ",
+    ];
     if !known.iter().any(|f| dir.join(f).is_file()) {
         return Err(format!(
             "{} holds none of {}; start from `tia templates DIR`, which writes the bundled ones",

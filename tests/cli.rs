@@ -48,7 +48,9 @@ fn assess_prints_a_readable_summary_and_exits_zero_whatever_the_verdict() {
         "{out}"
     );
     assert!(
-        out.contains("Om tjänsten införs som den är modellerad krävs förhandssamråd med IMY"),
+        out.contains(
+            "Om tjänsten införs i den form som underlaget beskriver krävs förhandssamråd med IMY"
+        ),
         "{out}"
     );
     assert!(out.contains("STH-1@microsoft-ireland/fisa-702"), "{out}");
@@ -356,17 +358,17 @@ fn a_dash_reads_the_model_from_standard_input_and_writes_to_standard_output() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["file"], "<stdin>");
     assert_eq!(v["input_sha256"], tia::model::sha256_hex(&model));
-    // `--typ -` prints the Typst source; nothing is written to a file named `-`.
+    // `--data -` prints the document's data; nothing is written to a file named `-`.
     let dir = temp_dir("dash");
     let o = Command::new(env!("CARGO_BIN_EXE_tia"))
         .current_dir(&dir)
-        .args(["memo", "--typ", "-"])
+        .args(["memo", "--data", "-"])
         .arg(std::fs::canonicalize("examples/lasia-2026.yaml").unwrap())
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(
-        text(&o.stdout).contains("#set document"),
+        text(&o.stdout).contains("\"format\": \"tia-document\""),
         "{}",
         text(&o.stdout)
     );

@@ -34,6 +34,7 @@ fn notice(day: &str) -> DiffOptions {
     DiffOptions {
         notice_date: Some(date(day)),
         objection_days: None,
+        today: Some(date("2026-12-02")),
     }
 }
 
@@ -165,6 +166,7 @@ fn an_objection_period_given_on_the_command_line_wins() {
     let d = lasia(&DiffOptions {
         notice_date: Some(date("2025-11-16")),
         objection_days: Some(14),
+        today: Some(date("2026-12-02")),
     });
     let l = &d.objection_deadlines[0];
     assert_eq!(l.basis, DeadlineBasis::Override);

@@ -36,7 +36,7 @@ fn stockholm_m365_is_not_acceptable_under_public_sector_profile() {
     assert!(
         r.prior_consultation
             .text
-            .contains("Om tjänsten införs som den är modellerad"),
+            .contains("Om tjänsten införs i den form som underlaget beskriver"),
         "{}",
         r.prior_consultation.text
     );
@@ -314,8 +314,13 @@ fn a_danish_municipality_disclosing_pupils_data_for_the_providers_own_purposes_i
     assert_eq!(r.authority.as_ref().unwrap().short, "Datatilsynet");
     assert_eq!(
         r.language,
-        tia::model::Lang::En,
-        "no Danish texts yet: English, not Swedish"
+        tia::model::Lang::Da,
+        "a Danish controller reads Danish"
+    );
+    assert!(
+        r.verdict_reason.starts_with("Vurderingen"),
+        "{}",
+        r.verdict_reason
     );
     assert_eq!(r.verdict, Verdict::NotAcceptable);
     assert_eq!(r.decided_by, [Question::NationalLaw]);

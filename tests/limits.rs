@@ -56,10 +56,7 @@ async fn state(dir: &std::path::Path, typst: Typst, slots: usize) -> AppState {
 }
 
 fn doc() -> Document {
-    Document {
-        source: "= x".into(),
-        date: "2026-11-01".parse().unwrap(),
-    }
+    Document::new("memo", serde_json::json!({}), "2026-11-01".parse().unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -68,6 +65,8 @@ async fn no_more_renders_at_once_than_slots_and_the_rest_wait() {
     let typst = Typst {
         bin: fake_typst(dir.path(), "0.4"),
         timeout: Duration::from_secs(20),
+        templates: None,
+        fonts: None,
     };
     let state = state(dir.path(), typst, 2).await;
     let renders: Vec<_> = (0..6)
@@ -94,6 +93,8 @@ async fn a_render_over_its_timeout_is_stopped() {
     let typst = Typst {
         bin: fake_typst(dir.path(), "30"),
         timeout: Duration::from_millis(300),
+        templates: None,
+        fonts: None,
     };
     let state = state(dir.path(), typst, 1).await;
     let started = std::time::Instant::now();

@@ -1323,7 +1323,7 @@ async fn the_ui_from_login_to_logout() {
     r.expect(StatusCode::OK);
     let page = r.page();
     assert!(
-        page.contains("Sista dag att invända: 2025-12-15."),
+        page.contains("sista dag att invända är den 2025-12-15."),
         "{page}"
     );
     assert!(page.contains("value=\"2025-11-16\""));
@@ -1431,7 +1431,7 @@ async fn the_ui_from_login_to_logout() {
             As::Cookie(&both),
         )
         .await;
-    assert!(r.page().contains("Last day to object: 2025-12-15."));
+    assert!(r.page().contains("the last day to object is 2025-12-15."));
     let r = app.get("/lang/sv?next=//evil.example", As::Nobody).await;
     assert_eq!(r.location(), "/");
     assert_eq!(r.cookie(), "tia_lang=sv");

@@ -243,7 +243,8 @@ pub(crate) fn causes(w: &Words, report: &Report, kb: &Knowledge) -> Vec<String> 
     // 3. Everything else, by rule — unless it is about a party already named for its
     // exposure under the foreign-access question (then it is a consequence of that cause).
     for f in &decisive {
-        if f.subject.kind == "exposure" || (f.subject.kind == "flow" && f.question == Question::ChapterV)
+        if f.subject.kind == "exposure"
+            || (f.subject.kind == "flow" && f.question == Question::ChapterV)
         {
             continue;
         }
@@ -396,7 +397,8 @@ fn question_rows(w: &Words, report: &Report) -> Vec<Value> {
                         ("profile", &report.policy.name),
                         (
                             "law",
-                            &w.get(&format!("question_conclusion.{}", key(law))).to_lowercase(),
+                            &w.get(&format!("question_conclusion.{}", key(law)))
+                                .to_lowercase(),
                         ),
                     ],
                 )
@@ -419,7 +421,10 @@ fn decision(w: &Words, report: &Report, title: &str) -> Value {
     let kind = key(c.kind);
     let (body, placeholder) = match &c.decision_body {
         Some(b) => (b.clone(), None),
-        None => match w.t["decision"]["default_body"].get(&kind).and_then(Value::as_str) {
+        None => match w.t["decision"]["default_body"]
+            .get(&kind)
+            .and_then(Value::as_str)
+        {
             Some(b) if !b.is_empty() => (b.to_string(), None),
             _ => (
                 w.get("decision.body_placeholder"),
@@ -458,7 +463,6 @@ fn decision(w: &Words, report: &Report, title: &str) -> Value {
         w.fill(path, &r)
     };
     let mut items: Vec<String> = Vec::new();
-    let has_measures = report.findings.iter().any(|f| f.effect == Effect::Measures);
     let action = rec.map(|o| key(o.action));
     match (report.verdict, action.as_deref()) {
         (Verdict::Acceptable, _) => items.push(phrase("decision.approve", &[])),
@@ -470,9 +474,7 @@ fn decision(w: &Words, report: &Report, title: &str) -> Value {
             items.push(phrase("decision.reject", &[]));
             let act = w.get(&format!("decision.action.{a}"));
             items.push(phrase("decision.assign", &[("action", &act)]));
-            if rec.and_then(|o| o.residual_verdict) == Some(Verdict::AcceptableWithMeasures)
-                || has_measures
-            {
+            if rec.and_then(|o| o.residual_verdict) == Some(Verdict::AcceptableWithMeasures) {
                 items.push(phrase("decision.measures_after", &[]));
             }
         }
@@ -525,7 +527,12 @@ fn decision(w: &Words, report: &Report, title: &str) -> Value {
 
 /// The flow figure and its alternative text: every party, every owner in a chain that causes
 /// an exposure, flows as arrows and ownership as dotted lines.
-pub(crate) fn figure(w: &Words, model: &Model, report: &Report, kb: &Knowledge) -> (String, String) {
+pub(crate) fn figure(
+    w: &Words,
+    model: &Model,
+    report: &Report,
+    kb: &Knowledge,
+) -> (String, String) {
     let mut laws: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for e in &report.exposures {
         if e.status == ExposureStatus::Effective || e.policy_status == ExposureStatus::Effective {
@@ -598,7 +605,11 @@ pub(crate) fn figure(w: &Words, model: &Model, report: &Report, kb: &Knowledge) 
         {
             continue;
         }
-        for c in e.connections.iter().filter(|c| c.connection == Connection::Control) {
+        for c in e
+            .connections
+            .iter()
+            .filter(|c| c.connection == Connection::Control)
+        {
             let mut from = e.party.clone();
             for o in &c.owners {
                 let to = node_id(&o.name);
@@ -611,7 +622,10 @@ pub(crate) fn figure(w: &Words, model: &Model, report: &Report, kb: &Knowledge) 
                         .unwrap_or_else(|| from.trim_start_matches("owner:").to_string());
                     owned_by.push(w.fill(
                         "memo.figure_owned",
-                        &[("party", &from_name), ("owner", &format!("{} ({})", o.name, o.country))],
+                        &[
+                            ("party", &from_name),
+                            ("owner", &format!("{} ({})", o.name, o.country)),
+                        ],
                     ));
                 }
                 if to.starts_with("owner:") {
@@ -637,7 +651,10 @@ pub(crate) fn figure(w: &Words, model: &Model, report: &Report, kb: &Knowledge) 
         }
     }
     for n in nodes.iter_mut() {
-        if let Some(l) = n.id.strip_prefix("owner:").and_then(|name| owner_laws.get(name)) {
+        if let Some(l) =
+            n.id.strip_prefix("owner:")
+                .and_then(|name| owner_laws.get(name))
+        {
             n.laws = l.iter().cloned().collect();
         }
     }
@@ -669,10 +686,7 @@ pub(crate) fn figure(w: &Words, model: &Model, report: &Report, kb: &Knowledge) 
         .filter(|n| !n.laws.is_empty())
         .map(|n| format!("{} ({})", n.name, n.laws.join(", ")))
         .collect();
-    let mut alt = w.fill(
-        "memo.figure_alt",
-        &[("flows", &flows.join("; "))],
-    );
+    let mut alt = w.fill("memo.figure_alt", &[("flows", &flows.join("; "))]);
     if !owned_by.is_empty() {
         alt.push(' ');
         alt.push_str(&owned_by.join(" "));
@@ -681,7 +695,10 @@ pub(crate) fn figure(w: &Words, model: &Model, report: &Report, kb: &Knowledge) 
     alt.push_str(&if exposed.is_empty() {
         w.get("memo.figure_alt_none")
     } else {
-        w.fill("memo.figure_alt_exposed", &[("parties", &exposed.join("; "))])
+        w.fill(
+            "memo.figure_alt_exposed",
+            &[("parties", &exposed.join("; "))],
+        )
     });
     (svg, alt)
 }
@@ -842,7 +859,11 @@ fn names<'a>(kb: &'a Knowledge, w: &Words, ids: &'a [String], kind: &str) -> Vec
 /// Facts nobody has sourced: unknown owners, DPA terms the model does not give.
 fn unknowns(w: &Words, report: &Report) -> Vec<String> {
     let mut out = Vec::new();
-    for p in report.parties.iter().filter(|p| !p.hypothetical && p.reachable) {
+    for p in report
+        .parties
+        .iter()
+        .filter(|p| !p.hypothetical && p.reachable)
+    {
         if !p.owners_known {
             out.push(w.fill("memo.unknown_owners", &[("party", &p.name.value)]));
         }
@@ -857,7 +878,11 @@ fn unknowns(w: &Words, report: &Report) -> Vec<String> {
 }
 
 fn dpa_text(w: &Words, dpa: &crate::model::input::DpaInput) -> String {
-    let days = |d: Option<u32>| d.map_or(w.get("unknown"), |d| w.fill("memo.days", &[("n", &d.to_string())]));
+    let days = |d: Option<u32>| {
+        d.map_or(w.get("unknown"), |d| {
+            w.fill("memo.days", &[("n", &d.to_string())])
+        })
+    };
     let yn = |b: Option<bool>| match b {
         Some(true) => w.get("yes"),
         Some(false) => w.get("no"),
@@ -896,7 +921,10 @@ pub(crate) fn memo(w: &Words, model: &Model, report: &Report, kb: &Knowledge) ->
         w,
         "memo",
         report,
-        vec![[w.get("doc.decision_body"), dec["body"].as_str().unwrap_or_default().to_string()]],
+        vec![[
+            w.get("doc.decision_body"),
+            dec["body"].as_str().unwrap_or_default().to_string(),
+        ]],
     );
 
     // Page 1.
@@ -984,7 +1012,11 @@ pub(crate) fn memo(w: &Words, model: &Model, report: &Report, kb: &Knowledge) ->
             [
                 format!("{} → {}", party_name(&f.from), party_name(&f.to)),
                 access,
-                if ms.is_empty() { "–".into() } else { ms.join(", ") },
+                if ms.is_empty() {
+                    "–".into()
+                } else {
+                    ms.join(", ")
+                },
                 f.purpose.clone().unwrap_or_default(),
             ]
         })
@@ -1014,7 +1046,9 @@ pub(crate) fn memo(w: &Words, model: &Model, report: &Report, kb: &Knowledge) ->
             })
         })
         .collect();
-    let mut exposures: Vec<(String, Vec<String>, Vec<String>, Vec<String>)> = Vec::new();
+    // Per party: (name, laws, statuses, chains).
+    type Row = (String, Vec<String>, Vec<String>, Vec<String>);
+    let mut exposures: Vec<Row> = Vec::new();
     for e in &report.exposures {
         let law = kb
             .laws
@@ -1027,7 +1061,10 @@ pub(crate) fn memo(w: &Words, model: &Model, report: &Report, kb: &Knowledge) ->
                 "memo.status_law_policy",
                 &[
                     ("law", &w.get(&format!("status.{}", key(e.status)))),
-                    ("policy", &w.get(&format!("status.{}", key(e.policy_status)))),
+                    (
+                        "policy",
+                        &w.get(&format!("status.{}", key(e.policy_status))),
+                    ),
                 ],
             )
         };
@@ -1070,14 +1107,20 @@ pub(crate) fn memo(w: &Words, model: &Model, report: &Report, kb: &Knowledge) ->
             let c = names(kb, w, &x.third_countries, "country");
             [
                 format!("{} → {}", party_name(&x.from), party_name(&x.to)),
-                if c.is_empty() { "–".into() } else { c.join(", ") },
+                if c.is_empty() {
+                    "–".into()
+                } else {
+                    c.join(", ")
+                },
                 tool,
                 if x.invalid.is_empty() {
                     "–".into()
                 } else {
                     x.invalid
                         .iter()
-                        .map(|i| format!("{}: {}", w.get(&format!("tool.{}", key(i.tool))), i.reason))
+                        .map(|i| {
+                            format!("{}: {}", w.get(&format!("tool.{}", key(i.tool))), i.reason)
+                        })
                         .collect::<Vec<_>>()
                         .join("; ")
                 },
@@ -1140,7 +1183,11 @@ pub(crate) fn memo(w: &Words, model: &Model, report: &Report, kb: &Knowledge) ->
     // Section 5: what the decision requires.
     let mut must_do: Vec<String> = Vec::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
-    for f in report.findings.iter().filter(|f| f.effect == Effect::Measures) {
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.effect == Effect::Measures)
+    {
         if let Some(m) = &f.mitigation {
             if seen.insert(f.rule.clone()) {
                 must_do.push(m.clone());
@@ -1165,7 +1212,11 @@ pub(crate) fn memo(w: &Words, model: &Model, report: &Report, kb: &Knowledge) ->
                 role.push_str(s);
             }
             let owners = if p.owners.value.is_empty() {
-                vec![if p.owners_known { w.get("memo.no_owner") } else { w.get("unknown") }]
+                vec![if p.owners_known {
+                    w.get("memo.no_owner")
+                } else {
+                    w.get("unknown")
+                }]
             } else {
                 p.owners.value.clone()
             };
@@ -1235,8 +1286,14 @@ pub(crate) fn memo(w: &Words, model: &Model, report: &Report, kb: &Knowledge) ->
                 report.knowledge.version, report.knowledge.origin, report.knowledge.as_of
             ),
         ],
-        [w.get("memo.program"), format!("tia {}", report.tool_version)],
-        [w.get("memo.data_format"), format!("{} {}", super::DATA_FORMAT, super::DATA_VERSION)],
+        [
+            w.get("memo.program"),
+            format!("tia {}", report.tool_version),
+        ],
+        [
+            w.get("memo.data_format"),
+            format!("{} {}", super::DATA_FORMAT, super::DATA_VERSION),
+        ],
     ];
     let appendix = json!({
         "findings": finding_groups(w, report),
@@ -1257,7 +1314,10 @@ pub(crate) fn memo(w: &Words, model: &Model, report: &Report, kb: &Knowledge) ->
     body.insert("options".into(), json!(options));
     body.insert("proposal".into(), proposal);
     body.insert("appendix".into(), appendix);
-    body.insert("report".into(), serde_json::to_value(report).unwrap_or(Value::Null));
+    body.insert(
+        "report".into(),
+        serde_json::to_value(report).unwrap_or(Value::Null),
+    );
     envelope(w, "memo", meta, body)
 }
 
@@ -1286,12 +1346,21 @@ fn knowledge_used(
             p.id.clone(),
             p.name.get(lang).to_string(),
             p.as_of,
-            p.citations.first().map(|c| source(&c.source)).unwrap_or_default(),
+            p.citations
+                .first()
+                .map(|c| source(&c.source))
+                .unwrap_or_default(),
         ));
     }
     let laws: BTreeSet<&str> = report.exposures.iter().map(|e| e.law.as_str()).collect();
     for l in laws.iter().filter_map(|id| kb.laws.get(id)) {
-        out.push(("law", l.id.clone(), l.short.clone(), l.as_of, source(&l.source)));
+        out.push((
+            "law",
+            l.id.clone(),
+            l.short.clone(),
+            l.as_of,
+            source(&l.source),
+        ));
     }
     let vendors: BTreeSet<&str> = report
         .parties
@@ -1299,7 +1368,13 @@ fn knowledge_used(
         .filter_map(|p| p.vendor.as_deref())
         .collect();
     for v in vendors.iter().filter_map(|id| kb.vendors.get(id)) {
-        out.push(("vendor", v.id.clone(), v.name.clone(), v.as_of, source(&v.source)));
+        out.push((
+            "vendor",
+            v.id.clone(),
+            v.name.clone(),
+            v.as_of,
+            source(&v.source),
+        ));
     }
     let rules: BTreeSet<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
     for r in kb.rules.iter().filter(|r| rules.contains(r.id.as_str())) {
@@ -1308,7 +1383,10 @@ fn knowledge_used(
             r.id.clone(),
             r.title.get(lang).to_string(),
             r.as_of,
-            r.citations.first().map(|c| source(&c.source)).unwrap_or_default(),
+            r.citations
+                .first()
+                .map(|c| source(&c.source))
+                .unwrap_or_default(),
         ));
     }
     out
@@ -1361,8 +1439,14 @@ pub(crate) fn consult(w: &Words, model: &Model, report: &Report, kb: &Knowledge)
         .map(|c| {
             let necessary = !p.unnecessary_categories.contains(c);
             json!([
-                kb.data_categories.get(c).map_or(c.clone(), |x| x.name.get(lang).to_string()),
-                w.get(if necessary { "consult.necessary" } else { "consult.not_necessary" }),
+                kb.data_categories
+                    .get(c)
+                    .map_or(c.clone(), |x| x.name.get(lang).to_string()),
+                w.get(if necessary {
+                    "consult.necessary"
+                } else {
+                    "consult.not_necessary"
+                }),
             ])
         })
         .collect();
@@ -1402,9 +1486,18 @@ pub(crate) fn consult(w: &Words, model: &Model, report: &Report, kb: &Knowledge)
         .collect();
     let dpo = report.controller.dpo.as_ref().map(|d| {
         vec![
-            [w.get("consult.dpo_name"), d.name.clone().unwrap_or_else(|| "–".into())],
-            [w.get("consult.dpo_email"), d.email.clone().unwrap_or_else(|| "–".into())],
-            [w.get("consult.dpo_phone"), d.phone.clone().unwrap_or_else(|| "–".into())],
+            [
+                w.get("consult.dpo_name"),
+                d.name.clone().unwrap_or_else(|| "–".into()),
+            ],
+            [
+                w.get("consult.dpo_email"),
+                d.email.clone().unwrap_or_else(|| "–".into()),
+            ],
+            [
+                w.get("consult.dpo_phone"),
+                d.phone.clone().unwrap_or_else(|| "–".into()),
+            ],
         ]
     });
     let sth8: Vec<String> = kb
@@ -1521,9 +1614,18 @@ pub(crate) fn diff(w: &Words, d: &crate::diff::ChangeReport, kb: &Knowledge) -> 
     let kind_title = w.get("doc.diff");
     let rows = vec![
         [w.get("doc.date"), w.date(today)],
-        [w.get("doc.reference"), d.new.reference.clone().unwrap_or_else(|| w.get("doc.no_reference"))],
+        [
+            w.get("doc.reference"),
+            d.new
+                .reference
+                .clone()
+                .unwrap_or_else(|| w.get("doc.no_reference")),
+        ],
         [w.get("doc.policy"), d.new.policy.name.clone()],
-        [w.get("doc.knowledge"), format!("{} ({})", kb.meta.version, w.date(kb.meta.as_of))],
+        [
+            w.get("doc.knowledge"),
+            format!("{} ({})", kb.meta.version, w.date(kb.meta.as_of)),
+        ],
     ];
     let meta = json!({
         "kind_title": kind_title,
@@ -1544,7 +1646,10 @@ pub(crate) fn diff(w: &Words, d: &crate::diff::ChangeReport, kb: &Knowledge) -> 
     let verdict_line = w.fill(
         "diff.verdict_line",
         &[
-            ("change", &w.get(&format!("diff.change.{}", key(d.verdict_change)))),
+            (
+                "change",
+                &w.get(&format!("diff.change.{}", key(d.verdict_change))),
+            ),
             ("old", &w.get(&format!("verdict.{}", key(d.old.verdict)))),
             ("new", &w.get(&format!("verdict.{}", key(d.new.verdict)))),
         ],
@@ -1563,22 +1668,33 @@ pub(crate) fn diff(w: &Words, d: &crate::diff::ChangeReport, kb: &Knowledge) -> 
                     ("party", &x.party.name),
                     ("notice", &x.notice_date.map_or("–".into(), |n| w.date(n))),
                     ("days", &days),
-                    ("effective", &x.effective_date.map_or("–".into(), |n| w.date(n))),
+                    (
+                        "effective",
+                        &x.effective_date.map_or("–".into(), |n| w.date(n)),
+                    ),
                 ],
             );
             let passed = x.last_day_to_object.is_some_and(|l| l < today);
             let line = x.last_day_to_object.map(|l| {
-                let mut s = w.fill("diff.deadline_line", &[("party", &x.party.name), ("date", &w.date(l))]);
+                let mut s = w.fill(
+                    "diff.deadline_line",
+                    &[("party", &x.party.name), ("date", &w.date(l))],
+                );
                 if passed {
                     s.push(' ');
                     s.push_str(&w.fill(
                         "diff.deadline_passed",
-                        &[("days", &(today - l).num_days().to_string()), ("today", &w.date(today))],
+                        &[
+                            ("days", &(today - l).num_days().to_string()),
+                            ("today", &w.date(today)),
+                        ],
                     ));
                 }
                 s
             });
-            let assumed = x.terms_assumed.then(|| w.fill("diff.terms_assumed", &[("party", &x.party.name)]));
+            let assumed = x
+                .terms_assumed
+                .then(|| w.fill("diff.terms_assumed", &[("party", &x.party.name)]));
             json!({ "line": line, "passed": passed, "basis": basis, "assumed": assumed })
         })
         .collect();
@@ -1610,7 +1726,10 @@ pub(crate) fn diff(w: &Words, d: &crate::diff::ChangeReport, kb: &Knowledge) -> 
         };
         format!(
             "{}; {tool}",
-            w.get(&format!("access.{}", f["access"].as_str().unwrap_or_default()))
+            w.get(&format!(
+                "access.{}",
+                f["access"].as_str().unwrap_or_default()
+            ))
         )
     };
     let mut flow_changes: Vec<[String; 4]> = Vec::new();
@@ -1618,14 +1737,23 @@ pub(crate) fn diff(w: &Words, d: &crate::diff::ChangeReport, kb: &Knowledge) -> 
         flow_changes.push([w.get("diff.added"), flow_name(f), "–".into(), flow_brief(f)]);
     }
     for f in ch["flows"]["removed"].as_array().into_iter().flatten() {
-        flow_changes.push([w.get("diff.removed"), flow_name(f), flow_brief(f), "–".into()]);
+        flow_changes.push([
+            w.get("diff.removed"),
+            flow_name(f),
+            flow_brief(f),
+            "–".into(),
+        ]);
     }
     for f in ch["flows"]["changed"].as_array().into_iter().flatten() {
         for c in f["changes"].as_array().into_iter().flatten() {
             let field = c["field"].as_str().unwrap_or_default();
             flow_changes.push([
                 w.get("diff.changed"),
-                format!("{}: {}", flow_name(f), w.get(&format!("diff.fields.{field}"))),
+                format!(
+                    "{}: {}",
+                    flow_name(f),
+                    w.get(&format!("diff.fields.{field}"))
+                ),
                 field_value(w.t, field, &c["old"]),
                 field_value(w.t, field, &c["new"]),
             ]);
@@ -1641,12 +1769,19 @@ pub(crate) fn diff(w: &Words, d: &crate::diff::ChangeReport, kb: &Knowledge) -> 
             .join(" | ")
     };
     let mut exposure_changes: Vec<[String; 4]> = Vec::new();
-    for (group, label) in [("appeared", "diff.appear"), ("disappeared", "diff.disappear")] {
+    for (group, label) in [
+        ("appeared", "diff.appear"),
+        ("disappeared", "diff.disappear"),
+    ] {
         for e in ch["exposures"][group].as_array().into_iter().flatten() {
             exposure_changes.push([
                 w.get(label),
                 e["party"]["name"].as_str().unwrap_or_default().to_string(),
-                format!("{} ({})", e["law"]["name"].as_str().unwrap_or_default(), status(&e["status"])),
+                format!(
+                    "{} ({})",
+                    e["law"]["name"].as_str().unwrap_or_default(),
+                    status(&e["status"])
+                ),
                 paths(e),
             ]);
         }
@@ -1665,24 +1800,53 @@ pub(crate) fn diff(w: &Words, d: &crate::diff::ChangeReport, kb: &Knowledge) -> 
         ]);
     }
     let mut finding_changes: Vec<[String; 5]> = Vec::new();
-    for (group, label) in [("appeared", "diff.appear"), ("disappeared", "diff.disappear")] {
+    for (group, label) in [
+        ("appeared", "diff.appear"),
+        ("disappeared", "diff.disappear"),
+    ] {
         for f in ch["findings"][group].as_array().into_iter().flatten() {
             finding_changes.push([
                 w.get(label),
                 f["rule"].as_str().unwrap_or_default().to_string(),
                 f["title"].as_str().unwrap_or_default().to_string(),
-                f["subject"]["name"].as_str().unwrap_or_default().to_string(),
-                w.get(&format!("effect.{}", f["effect"].as_str().unwrap_or_default())),
+                f["subject"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                w.get(&format!(
+                    "effect.{}",
+                    f["effect"].as_str().unwrap_or_default()
+                )),
             ]);
         }
     }
     let or_dash = |s: &Option<String>| s.clone().unwrap_or_else(|| "–".into());
     let provenance = vec![
-        [w.get("doc.reference"), or_dash(&d.old.reference), or_dash(&d.new.reference)],
-        [w.get("memo.input_file"), d.old.file.clone(), d.new.file.clone()],
-        [w.get("memo.input_hash"), d.old.input_sha256.clone(), d.new.input_sha256.clone()],
-        [w.get("memo.policy_profile"), d.old.policy.name.clone(), d.new.policy.name.clone()],
-        [w.get("memo.assessed_as_of"), w.date(d.old.as_of), w.date(d.new.as_of)],
+        [
+            w.get("doc.reference"),
+            or_dash(&d.old.reference),
+            or_dash(&d.new.reference),
+        ],
+        [
+            w.get("memo.input_file"),
+            d.old.file.clone(),
+            d.new.file.clone(),
+        ],
+        [
+            w.get("memo.input_hash"),
+            d.old.input_sha256.clone(),
+            d.new.input_sha256.clone(),
+        ],
+        [
+            w.get("memo.policy_profile"),
+            d.old.policy.name.clone(),
+            d.new.policy.name.clone(),
+        ],
+        [
+            w.get("memo.assessed_as_of"),
+            w.date(d.old.as_of),
+            w.date(d.new.as_of),
+        ],
         [
             w.get("verdict.label"),
             w.get(&format!("verdict.{}", key(d.old.verdict))),
@@ -1724,7 +1888,10 @@ pub(crate) fn compare(w: &Words, c: &crate::compare::Comparison, kb: &Knowledge)
         [w.get("doc.date"), w.date(c.as_of)],
         [w.get("doc.controller"), controller.clone()],
         [w.get("doc.policy"), c.policy.name.clone()],
-        [w.get("doc.knowledge"), format!("{} ({})", c.knowledge.version, w.date(c.knowledge.as_of))],
+        [
+            w.get("doc.knowledge"),
+            format!("{} ({})", c.knowledge.version, w.date(c.knowledge.as_of)),
+        ],
     ];
     let meta = json!({
         "kind_title": kind_title,
@@ -1804,7 +1971,10 @@ pub(crate) fn compare(w: &Words, c: &crate::compare::Comparison, kb: &Knowledge)
             "entries": entries,
         }),
     );
-    body.insert("comparison".into(), serde_json::to_value(c).unwrap_or(Value::Null));
+    body.insert(
+        "comparison".into(),
+        serde_json::to_value(c).unwrap_or(Value::Null),
+    );
     envelope(w, "compare", meta, body)
 }
 
@@ -1839,7 +2009,10 @@ mod tests {
     #[test]
     fn comparison_title_is_what_the_titles_share() {
         assert_eq!(
-            shared_title(&["Samarbetsplattform – anbud A", "Samarbetsplattform – anbud B"]),
+            shared_title(&[
+                "Samarbetsplattform – anbud A",
+                "Samarbetsplattform – anbud B"
+            ]),
             "Samarbetsplattform"
         );
         assert_eq!(shared_title(&["HR", "Mail"]), "HR · Mail");

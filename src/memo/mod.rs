@@ -21,9 +21,15 @@ use serde_json::{json, Map, Value};
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("lib.typ", include_str!("../../templates/typst/lib.typ")),
     ("memo.typ", include_str!("../../templates/typst/memo.typ")),
-    ("consult.typ", include_str!("../../templates/typst/consult.typ")),
+    (
+        "consult.typ",
+        include_str!("../../templates/typst/consult.typ"),
+    ),
     ("diff.typ", include_str!("../../templates/typst/diff.typ")),
-    ("compare.typ", include_str!("../../templates/typst/compare.typ")),
+    (
+        "compare.typ",
+        include_str!("../../templates/typst/compare.typ"),
+    ),
 ];
 
 /// The name of the document data format, in every document's `format`.
@@ -215,7 +221,10 @@ impl<'a> Words<'a> {
     /// A probability as a percentage with the language's decimal sign: "12,5 %".
     pub fn pct(&self, p: f64, digits: usize) -> String {
         let sep = self.get("decimal_sep");
-        format!("{}\u{a0}%", format!("{:.digits$}", p * 100.0).replace('.', &sep))
+        format!(
+            "{}\u{a0}%",
+            format!("{:.digits$}", p * 100.0).replace('.', &sep)
+        )
     }
 
     /// A number without a needless ".0", with the language's decimal sign.
@@ -269,10 +278,7 @@ pub fn fill(v: &Value, args: &std::collections::HashMap<String, Value>) -> tera:
 
 /// `{{ change.old | value(field=change.field, t=t) }}` for the web UI: a changed field's value
 /// in words.
-pub fn value(
-    v: &Value,
-    args: &std::collections::HashMap<String, Value>,
-) -> tera::Result<Value> {
+pub fn value(v: &Value, args: &std::collections::HashMap<String, Value>) -> tera::Result<Value> {
     let t = args.get("t").cloned().unwrap_or(Value::Null);
     let field = args
         .get("field")

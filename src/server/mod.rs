@@ -34,6 +34,8 @@ pub struct Config {
     pub secure_cookies: bool,
     pub auth_file: Option<std::path::PathBuf>,
     pub json_logs: bool,
+    /// An organisation's own document templates (see `tia templates`).
+    pub template_dir: Option<std::path::PathBuf>,
 }
 
 /// What every request handler shares.
@@ -143,8 +145,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     })?;
     let auth = auth::Auth::load(config.auth_file.as_deref()).map_err(ConfigError)?;
     let kb = Knowledge::embedded()?;
+    if let Some(dir) = &config.template_dir {
+        crate::typst::check_template_dir(dir)
+            .map_err(|e| ConfigError(format!("--template: {e}")))?;
+    }
     let typst = match Typst::locate() {
-        Ok(t) => Some(t.with_timeout(config.render_timeout)),
+        Ok(t) => Some(
+            t.with_timeout(config.render_timeout)
+                .with_templates(config.template_dir.clone()),
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "memo downloads are unavailable");
             None
