@@ -879,6 +879,50 @@ mod tests {
         assert_eq!(safe_next(None), "/");
     }
 
+    /// Every key path of a wording file, with its `{placeholders}`.
+    fn keys(v: &Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
+        if let Value::Object(m) = v {
+            for (k, v) in m {
+                let path = format!("{prefix}{k}");
+                keys(v, &format!("{path}."), out);
+                let mut entry = path.clone();
+                if let Some(text) = v.as_str() {
+                    let mut rest = text;
+                    let mut vars: Vec<&str> = Vec::new();
+                    while let Some(i) = rest.find('{') {
+                        let Some(j) = rest[i..].find('}') else { break };
+                        vars.push(&rest[i + 1..i + j]);
+                        rest = &rest[i + j + 1..];
+                    }
+                    vars.sort();
+                    entry = format!("{path} {}", vars.join(","));
+                }
+                out.insert(entry);
+            }
+        }
+    }
+
+    #[test]
+    fn the_web_ui_speaks_swedish_danish_and_english_with_the_same_keys() {
+        let web = Web::new().unwrap();
+        let set = |l: Lang| {
+            let mut s = std::collections::BTreeSet::new();
+            keys(web.wording(l), "", &mut s);
+            s
+        };
+        let sv = set(Lang::Sv);
+        for l in [Lang::En, Lang::Da] {
+            let other = set(l);
+            assert_eq!(
+                sv.symmetric_difference(&other).collect::<Vec<_>>(),
+                Vec::<&String>::new(),
+                "sv and {} differ in keys or placeholders",
+                l.code()
+            );
+        }
+        assert_eq!(web.wording(Lang::Da)["nav"]["logout"], "Log ud");
+    }
+
     #[test]
     fn compare_takes_checkboxes_or_a_list() {
         assert_eq!(
