@@ -12,7 +12,7 @@ use crate::report::{ExposureReport, Finding, Named, PartyReport, Report, Transfe
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::hash::Hash;
 
 /// What the diff needs beyond the two assessments.
@@ -198,6 +198,9 @@ pub struct FindingChanges {
 pub struct ObjectionDeadline {
     pub party: Named,
     pub notice_date: Option<NaiveDate>,
+    /// The new or changed parties announced on `notice_date` (empty when the versions differ
+    /// in no party below this processor).
+    pub changes: Vec<Named>,
     /// The override if given, else the DPA's.
     pub objection_days: Option<u32>,
     pub change_notice_days: Option<u32>,
@@ -356,12 +359,51 @@ pub fn diff(
             && exposures.changed.is_empty())
         || !(findings.appeared.is_empty() && findings.disappeared.is_empty());
 
-    let objection_deadlines: Vec<ObjectionDeadline> = new
-        .parties
+    // One deadline per processor and announcement: the new or changed parties below a
+    // processor, grouped by the day each was announced (else the notice date given).
+    let announced: Vec<(String, String, Option<NaiveDate>)> = parties
+        .added
         .iter()
-        .filter(|p| p.role == Role::Processor)
-        .map(|p| deadline(p, opts))
+        .map(|p| (p.id.clone(), p.name.clone()))
+        .chain(
+            parties
+                .changed
+                .iter()
+                .map(|p| (p.id.clone(), p.name.clone())),
+        )
+        .map(|(id, name)| {
+            let day = new_model
+                .parties
+                .iter()
+                .find(|q| q.id == id)
+                .and_then(|q| q.announced)
+                .or(opts.notice_date);
+            (id, name, day)
+        })
         .collect();
+    let mut objection_deadlines: Vec<ObjectionDeadline> = Vec::new();
+    for p in new.parties.iter().filter(|p| p.role == Role::Processor) {
+        let below = downstream(new_model, &p.id);
+        let mut by_day: BTreeMap<Option<NaiveDate>, Vec<Named>> = BTreeMap::new();
+        for (id, name, day) in announced
+            .iter()
+            .filter(|(id, ..)| below.contains(id.as_str()))
+        {
+            by_day.entry(*day).or_default().push(Named {
+                id: id.clone(),
+                name: name.clone(),
+            });
+        }
+        if by_day.is_empty() {
+            objection_deadlines.push(deadline(p, opts, opts.notice_date, Vec::new()));
+        }
+        // Dated announcements in order, then the changes without a date.
+        let mut by_day: Vec<_> = by_day.into_iter().collect();
+        by_day.sort_by_key(|(day, _)| (day.is_none(), *day));
+        for (day, changes) in by_day {
+            objection_deadlines.push(deadline(p, opts, day, changes));
+        }
+    }
     let last_day_to_object = objection_deadlines
         .iter()
         .filter_map(|d| d.last_day_to_object)
@@ -697,10 +739,29 @@ fn exposure_ref(e: &ExposureReport) -> ExposureRef {
 
 /// The last day to object for one processor: notice + objection days (the override first),
 /// else the day before notice + change-notice days, when the change takes effect.
-fn deadline(p: &PartyReport, opts: &DiffOptions) -> ObjectionDeadline {
+/// The parties a processor hands data to, directly or through others (itself included).
+fn downstream<'m>(model: &'m Model, from: &'m str) -> BTreeSet<&'m str> {
+    let mut seen: BTreeSet<&str> = BTreeSet::from([from]);
+    let mut queue = vec![from];
+    while let Some(at) = queue.pop() {
+        for f in model.flows.iter().filter(|f| f.from == at) {
+            if seen.insert(f.to.as_str()) {
+                queue.push(f.to.as_str());
+            }
+        }
+    }
+    seen
+}
+
+fn deadline(
+    p: &PartyReport,
+    opts: &DiffOptions,
+    notice_date: Option<NaiveDate>,
+    changes: Vec<Named>,
+) -> ObjectionDeadline {
     let objection_days = opts.objection_days.or(p.dpa.objection_days);
     let change_notice_days = p.dpa.change_notice_days;
-    let basis = if opts.notice_date.is_none() {
+    let basis = if notice_date.is_none() {
         DeadlineBasis::NoNoticeDate
     } else if opts.objection_days.is_some() {
         DeadlineBasis::Override
@@ -711,7 +772,7 @@ fn deadline(p: &PartyReport, opts: &DiffOptions) -> ObjectionDeadline {
     } else {
         DeadlineBasis::Unknown
     };
-    let after = |days: u32| opts.notice_date?.checked_add_days(Days::new(days.into()));
+    let after = |days: u32| notice_date?.checked_add_days(Days::new(days.into()));
     let effective_date = change_notice_days.and_then(after);
     let last_day_to_object = match basis {
         DeadlineBasis::Override | DeadlineBasis::ObjectionDays => objection_days.and_then(after),
@@ -723,7 +784,8 @@ fn deadline(p: &PartyReport, opts: &DiffOptions) -> ObjectionDeadline {
             id: p.id.clone(),
             name: p.name.value.clone(),
         },
-        notice_date: opts.notice_date,
+        notice_date,
+        changes,
         objection_days,
         change_notice_days,
         effective_date,

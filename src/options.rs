@@ -520,6 +520,7 @@ fn replace(an: &Analysis, targets: &[usize]) -> Model {
             dpa: Default::default(),
             dpa_from: FactSource::Default,
             alternatives: Vec::new(),
+            announced: None,
             hypothetical: true,
         };
     }

@@ -148,17 +148,42 @@ fn lasia_2024_to_2026_loses_the_us_exposures_and_improves() {
 }
 
 #[test]
-fn lasia_notice_of_30_days_leaves_until_the_day_before_the_change() {
+fn lasia_gets_one_deadline_per_announcement_each_the_day_before_the_change() {
     let d = lasia(&notice("2025-11-16"));
-    assert_eq!(d.objection_deadlines.len(), 1);
-    let l = &d.objection_deadlines[0];
-    assert_eq!(l.party.id, "lasia");
-    assert_eq!(l.basis, DeadlineBasis::ChangeNoticeDays);
-    assert_eq!(l.change_notice_days, Some(30));
-    assert_eq!(l.objection_days, None);
-    assert_eq!(l.effective_date, Some(date("2025-12-16")));
-    assert_eq!(l.last_day_to_object, Some(date("2025-12-15")));
-    assert_eq!(d.last_day_to_object, Some(date("2025-12-15")));
+    assert_eq!(
+        d.objection_deadlines.len(),
+        2,
+        "{:#?}",
+        d.objection_deadlines
+    );
+    // Elastx and TeamViewer were announced on 2024-11-15 (the model's `announced`); 30 days'
+    // notice: the change took effect on 2024-12-15, so the last day was 2024-12-14, long
+    // before the report's date.
+    let first = &d.objection_deadlines[0];
+    assert_eq!(first.party.id, "lasia");
+    assert_eq!(first.notice_date, Some(date("2024-11-15")));
+    let names: Vec<&str> = first.changes.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(names, ["elastx", "teamviewer"]);
+    assert_eq!(first.basis, DeadlineBasis::ChangeNoticeDays);
+    assert_eq!(first.last_day_to_object, Some(date("2024-12-14")));
+    assert!(first.passed);
+    // The terms (30 days) are the model's own, stated in its DPA: not an assumption.
+    assert!(!first.terms_assumed);
+    // The other changes carry no date of their own: the notice date given counts.
+    let second = &d.objection_deadlines[1];
+    assert_eq!(second.notice_date, Some(date("2025-11-16")));
+    assert_eq!(second.change_notice_days, Some(30));
+    assert_eq!(second.objection_days, None);
+    assert_eq!(second.effective_date, Some(date("2025-12-16")));
+    assert_eq!(second.last_day_to_object, Some(date("2025-12-15")));
+    assert!(second.passed, "2025-12-15 is before 2026-12-02");
+    assert_eq!(d.last_day_to_object, Some(date("2024-12-14")));
+    // Judged on the day of the notice, the second deadline has not passed.
+    let d = lasia(&DiffOptions {
+        today: Some(date("2025-11-20")),
+        ..notice("2025-11-16")
+    });
+    assert!(!d.objection_deadlines[1].passed);
 }
 
 #[test]
@@ -168,21 +193,22 @@ fn an_objection_period_given_on_the_command_line_wins() {
         objection_days: Some(14),
         today: Some(date("2026-12-02")),
     });
-    let l = &d.objection_deadlines[0];
+    let l = &d.objection_deadlines[1];
     assert_eq!(l.basis, DeadlineBasis::Override);
     assert_eq!(l.objection_days, Some(14));
     assert_eq!(l.effective_date, Some(date("2025-12-16")));
-    assert_eq!(d.last_day_to_object, Some(date("2025-11-30")));
+    assert_eq!(l.last_day_to_object, Some(date("2025-11-30")));
 }
 
 #[test]
-fn without_a_notice_date_no_deadline_is_computed() {
+fn without_a_notice_date_only_announced_changes_get_a_deadline() {
     let d = lasia(&DiffOptions::default());
-    let l = &d.objection_deadlines[0];
+    let dated = &d.objection_deadlines[0];
+    assert_eq!(dated.last_day_to_object, Some(date("2024-12-14")));
+    let l = &d.objection_deadlines[1];
     assert_eq!(l.basis, DeadlineBasis::NoNoticeDate);
     assert_eq!(l.last_day_to_object, None);
     assert_eq!(l.effective_date, None);
-    assert_eq!(d.last_day_to_object, None);
 }
 
 const HEAD: &str = "controller:\n  name: Exempel kommun\n  country: SE\n  kind: public_body\nprocessing:\n  purpose: Personaladministration\n  data_subjects: [employees]\n  data_categories: [identity, contact]\nparties:\n  - { id: p, role: processor, name: P AB, incorporated: SE, locations: [SE], parents: none, dpa: { change_notice_days: 30, objection_days: 14 } }\n  - { id: s, role: subprocessor, name: S AB, incorporated: SE, locations: [SE], parents: [{ name: S Inc., country: US, share: 1.0, parents: none }] }\n";
@@ -299,7 +325,11 @@ fn the_change_report_serialises_with_snake_case_keys() {
     assert_eq!(v["verdict_change"], "improved");
     assert_eq!(v["old"]["verdict"], "not_acceptable");
     assert_eq!(v["new"]["policy"]["id"], "se-public-sector");
-    assert_eq!(v["last_day_to_object"], "2025-12-15");
+    assert_eq!(v["last_day_to_object"], "2024-12-14");
+    assert_eq!(
+        v["objection_deadlines"][0]["changes"][0]["name"],
+        "Elastx AB"
+    );
     assert_eq!(v["objection_deadlines"][0]["basis"], "change_notice_days");
     assert_eq!(v["parties"]["changed"][0]["old_id"], "winlas");
 }

@@ -367,7 +367,7 @@ async fn flow(c: &Client, http: &Http, base: &str, root: &Path) -> Result<()> {
     .await?;
     let deadline = c.find(Locator::Id("deadline")).await?.text().await?;
     ensure!(
-        deadline.contains("Sista dag att invända: 2025-12-15."),
+        deadline.contains("sista dag att invända är den 2025-12-15."),
         "the deadline section: {deadline}"
     );
     let mut added = Vec::new();

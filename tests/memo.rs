@@ -729,6 +729,8 @@ fn diff_report_says_the_deadline_has_passed_and_which_terms_are_assumed() {
         &[
             "ÄNDRINGSRAPPORT",
             "Bedömningen förbättras: Ej godtagbar → Godtagbar med åtgärder.",
+            "Lasia AB: sista dag att invända är den 14 december 2024.",
+            "Gäller Elastx AB och TeamViewer Germany GmbH, aviserade den 15 november 2024.",
             "sista dag att invända är den 15 december 2025.",
             "Den dagen har passerat (352 dagar före rapportens datum den 2 december 2026)",
             "ändringen gäller från 16 december 2025",
@@ -953,7 +955,11 @@ fn cli_diff_and_compare_json() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["verdict_change"], "improved");
-    assert_eq!(v["last_day_to_object"], "2025-12-15");
+    assert_eq!(v["last_day_to_object"], "2024-12-14");
+    assert_eq!(
+        v["objection_deadlines"][1]["last_day_to_object"],
+        "2025-12-15"
+    );
 
     let mut cmd = tia();
     cmd.args(["compare", "--format", "json", "--as-of", "2026-11-01"]);

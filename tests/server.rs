@@ -1097,7 +1097,12 @@ async fn diff_and_compare_through_the_api() {
     assert_eq!(d["old"]["verdict"], "not_acceptable");
     assert_eq!(d["new"]["verdict"], "acceptable_with_measures");
     assert_eq!(d["notice_date"], "2025-11-16");
-    assert_eq!(d["last_day_to_object"], "2025-12-15");
+    // Elastx and TeamViewer were announced on 2024-11-15; the rest on the notice date.
+    assert_eq!(d["last_day_to_object"], "2024-12-14");
+    assert_eq!(
+        d["objection_deadlines"][1]["last_day_to_object"],
+        "2025-12-15"
+    );
     assert_eq!(d["has_changes"], true);
     // The same with explicit versions; an objection period given in the query wins.
     let r = app
@@ -1107,13 +1112,20 @@ async fn diff_and_compare_through_the_api() {
         )
         .await;
     r.expect(StatusCode::OK);
-    assert_eq!(r.json()["last_day_to_object"], "2025-11-30");
-    // Without a notice date there is no deadline.
+    assert_eq!(
+        r.json()["objection_deadlines"][1]["last_day_to_object"],
+        "2025-11-30"
+    );
+    // Without a notice date only the announced changes have a deadline.
     let r = app
         .get(&format!("/api/systems/{id}/diff"), As::Token(TOKEN))
         .await;
     r.expect(StatusCode::OK);
-    assert_eq!(r.json()["last_day_to_object"], Value::Null);
+    assert_eq!(r.json()["last_day_to_object"], "2024-12-14");
+    assert_eq!(
+        r.json()["objection_deadlines"][1]["last_day_to_object"],
+        Value::Null
+    );
     // A version against itself.
     let r = app
         .get(

@@ -1695,7 +1695,17 @@ pub(crate) fn diff(w: &Words, d: &crate::diff::ChangeReport, kb: &Knowledge) -> 
             let assumed = x
                 .terms_assumed
                 .then(|| w.fill("diff.terms_assumed", &[("party", &x.party.name)]));
-            json!({ "line": line, "passed": passed, "basis": basis, "assumed": assumed })
+            let names: Vec<String> = x.changes.iter().map(|c| c.name.clone()).collect();
+            let changes = (!names.is_empty()).then(|| {
+                w.fill(
+                    "diff.deadline_changes",
+                    &[
+                        ("changes", &w.list(&names)),
+                        ("notice", &x.notice_date.map_or("–".into(), |n| w.date(n))),
+                    ],
+                )
+            });
+            json!({ "line": line, "passed": passed, "basis": basis, "assumed": assumed, "changes": changes })
         })
         .collect();
     let ch = serde_json::to_value(d).unwrap_or(Value::Null);

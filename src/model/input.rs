@@ -269,6 +269,11 @@ pub struct PartyInput {
     /// Vendor ids of EU/EEA-controlled providers that could replace this party.
     #[serde(default)]
     pub alternatives: Vec<String>,
+    /// The day the processor announced this party as a new or changed sub-processor. `tia diff`
+    /// counts the objection period from it, one deadline per announcement (else from
+    /// `--notice-date`).
+    #[serde(default)]
+    pub announced: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

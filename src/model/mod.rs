@@ -109,6 +109,8 @@ pub struct Party {
     pub dpa: DpaInput,
     pub dpa_from: FactSource,
     pub alternatives: Vec<String>,
+    /// The day the processor announced this party (a new or changed sub-processor).
+    pub announced: Option<chrono::NaiveDate>,
     /// Added by an option (a replacement provider), not by the user.
     pub hypothetical: bool,
 }
@@ -939,6 +941,7 @@ impl Resolver<'_> {
             dpa,
             dpa_from,
             alternatives: p.alternatives.clone(),
+            announced: p.announced,
             hypothetical: false,
         })
     }
