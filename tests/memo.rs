@@ -600,7 +600,7 @@ fn consult_pack_follows_article_36_3_and_35_7_and_says_what_is_missing() {
             "b) Ändamålen med och medlen för behandlingen",
             "c) Åtgärder och skyddsåtgärder",
             "d) Kontaktuppgifter till dataskyddsombudet",
-            "UPPGIFT SAKNAS: modellen anger inget dataskyddsombud",
+            "UPPGIFT SAKNAS: underlaget anger inget dataskyddsombud",
             "Systematisk beskrivning av behandlingen (art. 35.7 a)",
             "Nödvändighet och proportionalitet (art. 35.7 b)",
             "Art. 6.1 e dataskyddsförordningen",
@@ -642,7 +642,7 @@ fn consult_pack_shows_the_dpo_when_the_model_names_one() {
         .unwrap();
     let text = render(&doc);
     assert_has(&text, &["Dana Dataskydd", "dso@example.se", "08-123 45"]);
-    assert!(!text.contains("modellen anger inget dataskyddsombud"));
+    assert!(!text.contains("anger inget dataskyddsombud"));
 }
 
 #[test]
