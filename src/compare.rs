@@ -245,8 +245,15 @@ fn entry(kb: &Knowledge, r: &Report) -> Entry {
             name: p.name.value.clone(),
             country: p.incorporated.value.clone(),
             role: p.role,
+            // The laws that make it exposed: in law, or under the profile (which may refuse an
+            // adequacy decision the law accepts, as the DPF under Stockholm's line).
             laws: laws(kb, r.language, |law| {
-                effective.iter().any(|e| e.law == law && e.party == p.id)
+                r.exposures.iter().any(|e| {
+                    e.law == law
+                        && e.party == p.id
+                        && (e.status == ExposureStatus::Effective
+                            || e.policy_status == ExposureStatus::Effective)
+                })
             }),
         })
         .collect();

@@ -191,10 +191,22 @@ impl Store {
         system_id: i64,
         version: &NewVersion,
     ) -> Result<Option<VersionSummary>, StoreError> {
-        // Two writers may pick the same number; the unique key refuses one, which tries again.
-        for _ in 0..5 {
+        // Writers to one system take turns: PostgreSQL locks the system's row until the
+        // transaction ends (`FOR UPDATE`); SQLite's write transaction holds the database's
+        // write lock from its start. The next number therefore cannot be taken twice. Should
+        // the unique key still refuse a number, the save tries again after a short pause.
+        for attempt in 0..20u64 {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
+            }
             let mut tx = self.begin().await?;
-            let exists = sqlx::query("SELECT COUNT(*) FROM systems WHERE id = $1")
+            let lock = match self.backend {
+                Backend::Postgres => {
+                    "SELECT COUNT(*) FROM (SELECT id FROM systems WHERE id = $1 FOR UPDATE) AS s"
+                }
+                Backend::Sqlite => "SELECT COUNT(*) FROM systems WHERE id = $1",
+            };
+            let exists = sqlx::query(lock)
                 .bind(system_id)
                 .fetch_one(&mut *tx)
                 .await?
