@@ -1625,3 +1625,133 @@ async fn malformed_ui_paths_answer_with_the_html_error_page() {
     let r = app.get("/systems/abc", As::Nobody).await;
     r.expect(StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_back_off_with_429_and_retry_after() {
+    let app = app().await;
+    // Five failures are free; the sixth try must wait, even with the right password.
+    for _ in 0..5 {
+        app.login_as(USER, "wrong", "/")
+            .await
+            .expect(StatusCode::UNAUTHORIZED);
+    }
+    let r = app.login_as(USER, PASSWORD, "/").await;
+    r.expect(StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = r.header(header::RETRY_AFTER).parse().unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    assert!(
+        r.page().contains("För många inloggningsförsök"),
+        "{}",
+        r.page()
+    );
+    assert!(r.headers.get(header::SET_COOKIE).is_none());
+    // Another user is not held back by these failures.
+    let r = app.login_as("nobody", "x", "/").await;
+    r.expect(StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_cross_site_form_post_with_the_session_cookie_is_refused() {
+    let app = app().await;
+    let cookie = app.login().await;
+    let model = std::fs::read_to_string("examples/lasia-2026.yaml").unwrap();
+    for (name, value) in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "null"),
+    ] {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri("/api/systems")
+            .header(header::HOST, "tia.example")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "text/plain")
+            .header(name, value)
+            .body(Body::from(model.clone()))
+            .unwrap();
+        let r = app.send(req).await;
+        r.expect(StatusCode::FORBIDDEN);
+    }
+    // The same from this server's own page goes through.
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/systems")
+        .header(header::HOST, "tia.example")
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/yaml")
+        .header("origin", "https://tia.example")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(model))
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.page());
+}
+
+#[tokio::test]
+async fn pages_carry_the_browser_safety_headers_and_are_not_cached() {
+    let app = app().await;
+    let cookie = app.login().await;
+    for uri in ["/", "/knowledge", "/login"] {
+        let r = app.get(uri, As::Cookie(&cookie)).await;
+        let csp = r.header(header::CONTENT_SECURITY_POLICY).to_string();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"),
+            "{csp}"
+        );
+        assert!(!csp.contains("script-src"), "no script may run: {csp}");
+        assert_eq!(r.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+        assert_eq!(r.header(header::CACHE_CONTROL), "no-store");
+        assert_eq!(r.header(header::REFERRER_POLICY), "same-origin");
+    }
+}
+
+#[tokio::test]
+async fn open_redirects_are_closed_for_every_spelling() {
+    let app = app().await;
+    for evil in [
+        "/%09/evil.example/x",
+        "/%0A/evil.example",
+        "/%5Cevil.example",
+        "//evil.example",
+        "/%5C/evil.example",
+        "https://evil.example",
+    ] {
+        let r = app.get(&format!("/lang/en?next={evil}"), As::Nobody).await;
+        assert_eq!(r.location(), "/", "{evil}");
+        let r = app.login_as(USER, PASSWORD, &percent_decode(evil)).await;
+        r.expect(StatusCode::SEE_OTHER);
+        assert_eq!(r.location(), "/", "{evil}");
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() + 1 && i + 2 <= bytes.len() - 1 + 1 {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[tokio::test]
+async fn a_comparison_of_too_many_systems_is_refused_before_any_work() {
+    let app = app().await;
+    let ids: Vec<String> = (1..=8000).map(|i| i.to_string()).collect();
+    let r = app
+        .get(
+            &format!("/api/compare?systems={}", ids.join(",")),
+            As::Token(TOKEN),
+        )
+        .await;
+    r.expect(StatusCode::BAD_REQUEST);
+    assert!(r.page().contains("at most 20"), "{}", r.page());
+}

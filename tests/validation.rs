@@ -342,3 +342,34 @@ fn a_controller_in_a_state_that_left_the_eea_has_no_authority_here() {
     let d = one(text);
     assert!(d.message.contains("no supervisory authority"), "{d:?}");
 }
+
+#[test]
+fn control_and_bidi_override_characters_are_refused_where_they_stand() {
+    // Raw in the text: a right-to-left override would show "abc\u{202e}gnp.exe" as "abcexe.png".
+    let d = one(&format!(
+        "{HEAD}parties:\n  - {{ id: p, name: \"abc\u{202e}gnp.exe\", role: processor }}\n"
+    ));
+    assert_eq!((d.line, d.column), (8, 24), "{d:?}");
+    assert!(d.message.contains("U+202E"), "{}", d.message);
+    // A NUL byte in the text, and one written as an escape.
+    let d = one(&format!(
+        "{HEAD}parties:\n  - {{ id: p, name: \"a\u{0}b\", role: processor }}\n"
+    ));
+    assert!(d.message.contains("U+0000"), "{}", d.message);
+    let d = one(&format!(
+        "{HEAD}parties:\n  - id: p\n    name: \"a\\u0000b\"\n    role: processor\n"
+    ));
+    assert!(
+        d.message.contains("parties[0].name") && d.message.contains("U+0000"),
+        "{}",
+        d.message
+    );
+    assert_eq!(d.line, 9, "{d:?}");
+    // Tabs inside a quoted string and line breaks are fine.
+    assert!(load_model(
+        &format!("{HEAD}assessment: {{ title: \"a\tb\" }}\n"),
+        "ok.yaml",
+        &kb()
+    )
+    .is_ok());
+}

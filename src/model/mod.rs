@@ -212,12 +212,87 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Control characters (NUL among them; tab, line feed and carriage return are fine) and the
+/// bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can make
+/// `abc\u{202e}gnp.exe` read as "abcexe.png", are refused wherever they stand, located.
+fn unsafe_character(text: &str, file: &str) -> Option<InputError> {
+    let (at, c) = text.char_indices().find(|(_, c)| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })?;
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let what = if c.is_control() {
+        "a control character"
+    } else {
+        "a bidirectional override character"
+    };
+    Some(InputError::from(
+        Diagnostic::new(
+            file,
+            (line, column),
+            format!("{what} (U+{:04X}) is not accepted in a model", c as u32),
+        )
+        .expected("printable text")
+        .hint("remove the character; it can hide or reorder what a reader sees"),
+    ))
+}
+
+/// The first value holding a character [`unsafe_character`] refuses, located by its path.
+fn unsafe_values(v: &serde_json::Value, path: &str, r: &mut Resolver) {
+    match v {
+        serde_json::Value::String(s) => {
+            if let Some(c) = s.chars().find(|c| {
+                (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+                    || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            }) {
+                r.err(
+                    path,
+                    format!(
+                        "`{path}` holds a control or bidirectional override character (U+{:04X})",
+                        c as u32
+                    ),
+                    "printable text",
+                    Some(
+                        "remove the escape sequence; it can hide or reorder what a reader sees"
+                            .into(),
+                    ),
+                );
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                if r.errors.is_empty() {
+                    unsafe_values(x, &format!("{path}[{i}]"), r);
+                }
+            }
+        }
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                if r.errors.is_empty() {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    unsafe_values(x, &p, r);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Parses and validates a model file's text. `file` is the name used in error messages; JSON is
 /// recognised by a `.json` extension or a leading `{`.
 pub fn load_model(text: &str, file: &str, kb: &Knowledge) -> Result<Model, InputError> {
     let raw = text;
     // A byte-order mark (some Windows editors write one) is not part of the document.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(e) = unsafe_character(text, file) {
+        return Err(e);
+    }
     let is_json = file.ends_with(".json") || text.trim_start().starts_with('{');
     let input: ModelInput = if is_json {
         serde_json::from_str(text).map_err(|e| {
@@ -256,6 +331,13 @@ pub fn load_model(text: &str, file: &str, kb: &Knowledge) -> Result<Model, Input
         map: &map,
         errors: Vec::new(),
     };
+    // Escapes (`"\u0000"`) can put what the text check refused into a value.
+    if let Ok(v) = serde_json::to_value(&input) {
+        unsafe_values(&v, "", &mut r);
+        if !r.errors.is_empty() {
+            return Err(InputError::from(r.errors.remove(0)));
+        }
+    }
     let model = r.resolve(input, sha256_hex(raw.as_bytes()));
     if r.errors.is_empty() {
         Ok(model.expect("no errors means a model"))

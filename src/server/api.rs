@@ -290,7 +290,7 @@ async fn assess(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let text = model_text(body)?;
-    let (_, report) = state.assess(&text, q.file(), &q.options())?;
+    let (_, report) = state.assess(&text, q.file(), &q.options()).await?;
     json_response(&report)
 }
 
@@ -319,7 +319,7 @@ async fn create_system(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let text = model_text(body)?;
-    let (model, report) = state.assess(&text, q.file(), &q.options())?;
+    let (model, report) = state.assess(&text, q.file(), &q.options()).await?;
     let version = NewVersion::from_report(q.file(), &text, &report, q.note.clone(), &user.name)
         .map_err(ApiError::internal)?;
     let name = q.name.clone().unwrap_or(model.title);
@@ -371,7 +371,7 @@ async fn add_version(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let text = model_text(body)?;
-    let (_, report) = state.assess(&text, q.file(), &q.options())?;
+    let (_, report) = state.assess(&text, q.file(), &q.options()).await?;
     let version = NewVersion::from_report(q.file(), &text, &report, q.note.clone(), &user.name)
         .map_err(ApiError::internal)?;
     let saved = state
@@ -415,7 +415,7 @@ pub async fn version_pdf(
         .version(id, number)
         .await?
         .ok_or_else(|| ApiError::not_found("the version"))?;
-    let (model, report) = state.reassess(&v, q.lang)?;
+    let (model, report) = state.reassess(&v, q.lang).await?;
     let (doc, stem) = match q.kind.as_deref().unwrap_or("memo") {
         "memo" => (state.renderer.memo(&model, &report, &state.kb), "memo"),
         "consult" => (
@@ -481,7 +481,7 @@ pub async fn change_report(
         .await?
         .ok_or_else(|| ApiError::not_found("the system"))?;
     let to = q.to.unwrap_or(system.versions);
-    let from = q.from.unwrap_or(to - 1);
+    let from = q.from.unwrap_or(to.saturating_sub(1));
     let load = |n: i64| async move {
         state
             .store
@@ -490,8 +490,8 @@ pub async fn change_report(
             .ok_or_else(|| ApiError::not_found(&format!("version {n}")))
     };
     let (old, new) = (load(from).await?, load(to).await?);
-    let (old_model, old_report) = state.reassess(&old, q.lang)?;
-    let (new_model, new_report) = state.reassess(&new, q.lang)?;
+    let (old_model, old_report) = state.reassess(&old, q.lang).await?;
+    let (new_model, new_report) = state.reassess(&new, q.lang).await?;
     Ok(crate::diff::diff(
         &old_model,
         &old_report,
@@ -513,6 +513,9 @@ async fn diff(
 ) -> Result<Response, ApiError> {
     Ok(Json(change_report(&state, id, &q).await?).into_response())
 }
+
+/// The most systems one comparison takes (each is assessed with every option).
+pub const MAX_COMPARED: usize = 20;
 
 #[derive(Debug, Deserialize)]
 pub struct CompareQuery {
@@ -548,6 +551,13 @@ pub async fn comparison(
             "name at least one system: ?systems=1,2",
         ));
     }
+    if ids.len() > MAX_COMPARED {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+            format!("compare at most {MAX_COMPARED} systems at once"),
+        ));
+    }
     let mut versions = Vec::new();
     for id in ids {
         let system = state
@@ -563,10 +573,18 @@ pub async fn comparison(
                 .ok_or_else(|| ApiError::not_found(&format!("system {id}'s latest version")))?,
         );
     }
-    let models = versions
+    let texts: Vec<(String, String)> = versions
         .iter()
-        .map(|v| crate::load_model(&v.model_text, &v.summary.file_name, &state.kb))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|v| (v.model_text.clone(), v.summary.file_name.clone()))
+        .collect();
+    let models = state
+        .blocking(move |s| {
+            texts
+                .iter()
+                .map(|(text, file)| crate::load_model(text, file, &s.kb))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
     // One profile, date and language for all: the query's, else those the first system's
     // latest version was saved with.
     let first = &versions[0].summary;
@@ -576,8 +594,12 @@ pub async fn comparison(
         lang: q.lang.or_else(|| Lang::from_code(&first.language)),
         today: None,
     };
-    let reports = crate::compare::assess_alike(&state.kb, &models, &opts)?;
-    Ok(crate::compare::compare(&state.kb, &reports)?)
+    state
+        .blocking(move |s| {
+            let reports = crate::compare::assess_alike(&s.kb, &models, &opts)?;
+            Ok(crate::compare::compare(&s.kb, &reports)?)
+        })
+        .await
 }
 
 async fn compare(

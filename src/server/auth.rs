@@ -7,7 +7,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The credentials file.
@@ -41,6 +42,7 @@ pub struct TokenEntry {
 
 /// The users and tokens the server accepts, and its live sessions.
 pub struct Auth {
+    dummy_hash: String,
     users: HashMap<String, String>,
     tokens: Vec<(String, [u8; 32])>,
     sessions: Mutex<HashMap<String, (String, Instant)>>,
@@ -120,6 +122,9 @@ impl Auth {
             return Err("no users or API tokens are configured, so nobody could use the register; give --auth FILE (see the README), or set TIA_API_TOKEN, or TIA_USER and TIA_PASSWORD_HASH (from `tia hash-password`)".into());
         }
         Ok(Auth {
+            // An unknown user is checked against this hash, so that the answer takes as long as
+            // for a known one and does not tell which names exist.
+            dummy_hash: hash_password(&random_token()),
             users,
             tokens,
             sessions: Mutex::new(HashMap::new()),
@@ -138,11 +143,15 @@ impl Auth {
 
     /// Checks a password and opens a session; returns the session id for the cookie.
     pub fn login(&self, user: &str, password: &str) -> Option<String> {
-        let hash = self.users.get(user)?;
+        let known = self.users.get(user);
+        let hash = known.unwrap_or(&self.dummy_hash);
         let parsed = PasswordHash::new(hash).ok()?;
-        Argon2::default()
+        let ok = Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
-            .ok()?;
+            .is_ok();
+        if !(ok && known.is_some()) {
+            return None;
+        }
         let id = random_token();
         let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
@@ -166,6 +175,123 @@ impl Auth {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(id);
+    }
+}
+
+/// Failed logins a name or an address may have before it must wait.
+const FREE_FAILURES: u32 = 5;
+/// The longest wait after repeated failures.
+const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
+/// Failures older than this are forgotten.
+const FAILURE_MEMORY: Duration = Duration::from_secs(30 * 60);
+/// Names and addresses tracked at most; the oldest are forgotten first.
+const MAX_TRACKED: usize = 10_000;
+
+/// Bounds the work logins cause: at most `slots` password checks (argon2, 19 MiB each) at once,
+/// a short queue behind them (beyond it: 429), and for each user name and client address a
+/// back-off after [`FREE_FAILURES`] failures that doubles with each further one.
+pub struct LoginGate {
+    slots: Arc<tokio::sync::Semaphore>,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+    failures: Mutex<HashMap<String, Failures>>,
+}
+
+#[derive(Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Instant,
+    until: Instant,
+}
+
+/// Why a login cannot be checked now, and when to try again.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Too many failures for this name or address.
+    BackOff(Duration),
+    /// Too many logins at once.
+    Busy,
+}
+
+impl LoginGate {
+    pub fn new(slots: usize) -> LoginGate {
+        let slots = slots.max(1);
+        LoginGate {
+            slots: Arc::new(tokio::sync::Semaphore::new(slots)),
+            waiting: AtomicUsize::new(0),
+            max_waiting: slots * 4,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A turn to check a password, or why not: the keys (`user:NAME`, `ip:ADDR`) are backing
+    /// off, or the queue is full.
+    pub async fn enter(
+        &self,
+        keys: &[String],
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, Refusal> {
+        let now = Instant::now();
+        {
+            let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+            let wait = keys
+                .iter()
+                .filter_map(|k| failures.get(k))
+                .filter(|f| f.until > now)
+                .map(|f| f.until - now)
+                .max();
+            if let Some(w) = wait {
+                return Err(Refusal::BackOff(w));
+            }
+        }
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(Refusal::Busy);
+        }
+        let permit = self.slots.clone().acquire_owned().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        permit.map_err(|_| Refusal::Busy)
+    }
+
+    /// Records a failed login for each key.
+    pub fn failed(&self, keys: &[String]) {
+        let now = Instant::now();
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if failures.len() >= MAX_TRACKED {
+            failures.retain(|_, f| now.duration_since(f.last) < FAILURE_MEMORY);
+            if failures.len() >= MAX_TRACKED {
+                if let Some(oldest) = failures
+                    .iter()
+                    .min_by_key(|(_, f)| f.last)
+                    .map(|(k, _)| k.clone())
+                {
+                    failures.remove(&oldest);
+                }
+            }
+        }
+        for k in keys {
+            let f = failures.entry(k.clone()).or_insert(Failures {
+                count: 0,
+                last: now,
+                until: now,
+            });
+            if now.duration_since(f.last) > FAILURE_MEMORY {
+                f.count = 0;
+            }
+            f.count += 1;
+            f.last = now;
+            if f.count >= FREE_FAILURES {
+                let exp = (f.count - FREE_FAILURES).min(10);
+                f.until = now + Duration::from_secs(1 << exp).min(MAX_BACKOFF);
+            }
+        }
+    }
+
+    /// Forgets the failures of a user name after a successful login.
+    pub fn succeeded(&self, keys: &[String]) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        for k in keys {
+            failures.remove(k);
+        }
     }
 }
 

@@ -47,6 +47,10 @@ pub struct AppState {
     pub web: Arc<ui::Web>,
     pub auth: Arc<auth::Auth>,
     pub renders: Arc<Semaphore>,
+    /// Assessments and comparisons running at once on the blocking pool (twice the cores).
+    pub work: Arc<Semaphore>,
+    /// Logins being checked or waiting (argon2 is slow and takes 19 MiB each).
+    pub logins: Arc<auth::LoginGate>,
     /// None when typst is missing: memo downloads then answer 503 and say how to install it.
     pub typst: Option<Typst>,
     pub secure_cookies: bool,
@@ -68,26 +72,55 @@ impl AppState {
             web: Arc::new(ui::Web::new()?),
             auth: Arc::new(auth),
             renders: Arc::new(Semaphore::new(render_slots.max(1))),
+            work: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
+            )),
+            logins: Arc::new(auth::LoginGate::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
             typst,
             secure_cookies,
         })
     }
 
-    /// Assesses model text as the CLI does.
-    pub fn assess(
+    /// Runs CPU-heavy work (assessment, comparison) on the blocking pool, at most `work` at once,
+    /// so the async workers stay free for other requests (`/health` among them).
+    pub async fn blocking<T, F>(&self, f: F) -> T
+    where
+        F: FnOnce(&AppState) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let _permit = self
+            .work
+            .acquire()
+            .await
+            .expect("the work semaphore is never closed");
+        let state = self.clone();
+        match tokio::task::spawn_blocking(move || f(&state)).await {
+            Ok(v) => v,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+
+    /// Assesses model text as the CLI does, on the blocking pool.
+    pub async fn assess(
         &self,
         text: &str,
         file: &str,
         opts: &AssessOptions,
     ) -> Result<(Model, Report), crate::InputError> {
-        let model = crate::load_model(text, file, &self.kb)?;
-        let report = crate::assess(&model, &self.kb, opts)?;
-        Ok((model, report))
+        let (text, file, opts) = (text.to_string(), file.to_string(), opts.clone());
+        self.blocking(move |s| {
+            let model = crate::load_model(&text, &file, &s.kb)?;
+            let report = crate::assess(&model, &s.kb, &opts)?;
+            Ok((model, report))
+        })
+        .await
     }
 
     /// Re-assesses a saved version with its own date and profile (and the current knowledge
     /// base), in its own or the asked language.
-    pub fn reassess(
+    pub async fn reassess(
         &self,
         v: &Version,
         lang: Option<Lang>,
@@ -99,6 +132,7 @@ impl AppState {
             today: None,
         };
         self.assess(&v.model_text, &v.summary.file_name, &opts)
+            .await
     }
 
     /// Compiles a document to PDF: waits for a render slot, then runs typst off the async
@@ -125,8 +159,67 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .merge(api::routes())
         .route("/health", axum::routing::get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(browser_safety))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The content security policy: nothing runs, nothing is framed; styles inline (the pages'
+/// own), images from this server or inline (the flow figure), forms post only here.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Refuses cross-site writes and sets the headers that keep pages and documents with personal
+/// data out of frames, caches and other sites.
+///
+/// A request that changes something (not GET, HEAD or OPTIONS) without a bearer token — that
+/// is, one a browser makes with the session cookie — must come from this server: a
+/// `Sec-Fetch-Site` other than `same-origin` or `none`, or an `Origin` whose host is not the
+/// request's `Host`, is refused with 403. Clients that send neither (curl, scripts) are not
+/// browsers and cannot be led by another site.
+async fn browser_safety(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{header, HeaderValue, Method};
+    use axum::response::IntoResponse;
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if writes && !req.headers().contains_key(header::AUTHORIZATION) {
+        let h = req.headers();
+        let site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+        let cross_site = site.is_some_and(|s| s != "same-origin" && s != "none");
+        let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
+        let origin_host = h
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .map(|o| o.split_once("://").map_or(o, |(_, rest)| rest));
+        let foreign_origin = match (origin_host, host) {
+            (Some("null"), _) => true,
+            (Some(o), Some(h)) => !o.eq_ignore_ascii_case(h),
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if cross_site || foreign_origin {
+            tracing::warn!(path = %req.uri().path(), ?site, "cross-site write refused");
+            return (
+                axum::http::StatusCode::FORBIDDEN,
+                "cross-site requests may not change the register",
+            )
+                .into_response();
+        }
+    }
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: header::HeaderName, v: &'static str| {
+        if !h.contains_key(&k) {
+            h.insert(k, HeaderValue::from_static(v));
+        }
+    };
+    set(h, header::CONTENT_SECURITY_POLICY, CSP);
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::REFERRER_POLICY, "same-origin");
+    set(h, header::CACHE_CONTROL, "no-store");
+    res
 }
 
 /// A configuration the server cannot start with (database, credentials, address): the
@@ -179,9 +272,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         body_limit = config.body_limit,
         "tia serve listening"
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("shutting down: in-flight requests finished, closing the database");
     store.close().await;
     Ok(())

@@ -211,9 +211,20 @@ struct Next {
 }
 
 /// Only local paths, so the login cannot redirect elsewhere.
+/// Where to go after login or a language switch: only a path on this server — a `/` followed
+/// by something other than `/` or `\`, with no control characters or backslashes anywhere
+/// (browsers drop tabs and newlines and read `\` as `/`, so `/\tevil.example` would leave).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n[1..].starts_with(['/', '\\'])
+                && !n.contains('\\')
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+                && n.len() <= 2000 =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -243,19 +254,79 @@ struct LoginForm {
     next: Option<String>,
 }
 
+/// The client's address, when the server knows it (not behind a proxy that hides it).
+pub struct PeerIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PeerIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(PeerIp(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
 async fn login(
     State(state): State<AppState>,
+    PeerIp(ip): PeerIp,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(f.next.as_deref());
+    let user_key = format!("user:{}", f.username);
+    let mut keys = vec![user_key.clone()];
+    if let Some(ip) = ip {
+        keys.push(format!("ip:{ip}"));
+    }
+    // At most a few password checks at once, a short queue, and a back-off after failures.
+    let permit = match state.logins.enter(&keys).await {
+        Ok(p) => p,
+        Err(refusal) => {
+            let wait = match refusal {
+                auth::Refusal::BackOff(d) => d.as_secs().max(1),
+                auth::Refusal::Busy => 1,
+            };
+            tracing::warn!(user = %f.username, retry_after = wait, "login refused: too many attempts");
+            let mut ctx = tera::Context::new();
+            ctx.insert("next", &next);
+            ctx.insert("failed", &false);
+            ctx.insert("throttled", &wait);
+            let mut r = page(
+                &state,
+                lang(&headers),
+                None,
+                "login.html",
+                StatusCode::TOO_MANY_REQUESTS,
+                ctx,
+            );
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                axum::http::HeaderValue::from_str(&wait.to_string()).expect("digits"),
+            );
+            return r;
+        }
+    };
     // Password hashing is deliberately slow: keep it off the async threads.
     let auth = state.auth.clone();
     let (user, password) = (f.username.clone(), f.password);
-    let session = tokio::task::spawn_blocking(move || auth.login(&user, &password))
-        .await
-        .ok()
-        .flatten();
+    let session = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        auth.login(&user, &password)
+    })
+    .await
+    .ok()
+    .flatten();
+    match &session {
+        Some(_) => state.logins.succeeded(&[user_key]),
+        None => state.logins.failed(&keys),
+    }
     match session {
         Some(id) => {
             tracing::info!(user = %f.username, "logged in");
@@ -455,7 +526,10 @@ async fn create_system(
         Ok(f) => f,
         Err(e) => return error_page(&state, lang, Some(&user), e),
     };
-    let (model, report) = match state.assess(&form.text, &form.file_name, &judging_for_ui(lang)) {
+    let (model, report) = match state
+        .assess(&form.text, &form.file_name, &judging_for_ui(lang))
+        .await
+    {
         Ok(x) => x,
         Err(e) => {
             let errors = FormErrors::new(&form, e.diagnostics);
@@ -533,7 +607,7 @@ async fn system_with(
         })?;
         let history = state.store.versions(id).await?;
         // The figure needs the model; the rest of the page shows the result as it was saved.
-        let (model, report) = state.reassess(&version, Some(lang))?;
+        let (model, report) = state.reassess(&version, Some(lang)).await?;
         let graph = state.renderer.graph_svg(&model, &report, &state.kb);
         Ok::<_, ApiError>((system, version, history, graph, report))
     }
@@ -574,7 +648,10 @@ async fn add_version(
         Ok(f) => f,
         Err(e) => return error_page(&state, lang, Some(&user), e),
     };
-    let report = match state.assess(&form.text, &form.file_name, &judging_for_ui(lang)) {
+    let report = match state
+        .assess(&form.text, &form.file_name, &judging_for_ui(lang))
+        .await
+    {
         Ok((_, r)) => r,
         Err(e) => {
             let errors = FormErrors::new(&form, e.diagnostics);
@@ -877,6 +954,26 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        for evil in [
+            "/\t/evil.example/x",
+            "/%09/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "\\\\evil.example",
+            "/ /evil.example",
+            "http:/evil.example",
+            "/\u{0}x",
+        ] {
+            let got = safe_next(Some(evil));
+            assert!(
+                got == "/" || (got.starts_with('/') && !got[1..].starts_with(['/', '\\'])),
+                "{evil:?} → {got:?}"
+            );
+            assert!(!got.chars().any(char::is_control), "{evil:?}");
+        }
+        assert_eq!(safe_next(Some("/\t/evil.example/x")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
     }
 
     /// Every key path of a wording file, with its `{placeholders}`.
