@@ -1658,6 +1658,7 @@ async fn a_cross_site_form_post_with_the_session_cookie_is_refused() {
     for (name, value) in [
         ("origin", "https://evil.example"),
         ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
         ("origin", "null"),
     ] {
         let req = Request::builder()

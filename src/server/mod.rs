@@ -173,8 +173,9 @@ const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'
 ///
 /// A request that changes something (not GET, HEAD or OPTIONS) without a bearer token — that
 /// is, one a browser makes with the session cookie — must come from this server: a
-/// `Sec-Fetch-Site` other than `same-origin` or `none`, or an `Origin` whose host is not the
-/// request's `Host`, is refused with 403. Clients that send neither (curl, scripts) are not
+/// `Sec-Fetch-Site` other than `same-origin` or `none` is refused with 403, and so is, from a
+/// browser that sends no `Sec-Fetch-Site`, an `Origin` whose host is neither the request's
+/// `Host` nor its `X-Forwarded-Host`. Clients that send neither header (curl, scripts) are not
 /// browsers and cannot be led by another site.
 async fn browser_safety(
     req: axum::extract::Request,
@@ -187,17 +188,22 @@ async fn browser_safety(
         let h = req.headers();
         let site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
         let cross_site = site.is_some_and(|s| s != "same-origin" && s != "none");
-        let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
+        // Without Sec-Fetch-Site (older browsers), the Origin must name this server as the
+        // request (or the proxy in front, X-Forwarded-Host) addresses it.
+        let hosts: Vec<&str> = [header::HOST.as_str(), "x-forwarded-host"]
+            .iter()
+            .filter_map(|k| h.get(*k).and_then(|v| v.to_str().ok()))
+            .collect();
         let origin_host = h
             .get(header::ORIGIN)
             .and_then(|v| v.to_str().ok())
             .map(|o| o.split_once("://").map_or(o, |(_, rest)| rest));
-        let foreign_origin = match (origin_host, host) {
-            (Some("null"), _) => true,
-            (Some(o), Some(h)) => !o.eq_ignore_ascii_case(h),
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
+        let foreign_origin = site.is_none()
+            && match origin_host {
+                Some("null") => true,
+                Some(o) => !hosts.iter().any(|h| o.eq_ignore_ascii_case(h)),
+                None => false,
+            };
         if cross_site || foreign_origin {
             tracing::warn!(path = %req.uri().path(), ?site, "cross-site write refused");
             return (
