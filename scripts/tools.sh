@@ -46,29 +46,29 @@ ensure_debian() {
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
   [ "${#missing[@]}" -eq 0 ] && return 0
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  if ! command -v apt-get >/dev/null 2>&1; then
-    echo "error: missing ${missing[*]}; install them with your package manager" >&2
-    exit 1
-  fi
-  say "installing ${missing[*]} (not found)"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  apt_install "" "${missing[@]}"
 }
 
-# Installs Debian packages by name (as root, or through sudo): install_debian_packages PKG …
+# Installs Debian packages by name, without their recommended packages (as root, or through
+# sudo): install_debian_packages PKG …
 install_debian_packages() {
   [ "$#" -eq 0 ] && return 0
-  local sudo=""
+  apt_install --no-install-recommends "$@"
+}
+
+# apt_install OPTION PKG …: OPTION is passed to apt-get install ("" for none).
+apt_install() {
+  local option="$1" sudo=""
+  shift
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "error: missing $*; install them with your package manager" >&2
     exit 1
   fi
-  say "installing $*"
+  say "installing $* (not found)"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $option "$@" >/dev/null
 }
 
 # The fonts tia passes to typst with --font-path, as PACKAGE:FILE. Typst's embedded Libertinus
