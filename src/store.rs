@@ -332,6 +332,15 @@ impl Store {
             .rows_affected())
     }
 
+    /// Whether the database answers a trivial query within two seconds.
+    pub async fn ping(&self) -> bool {
+        let q = sqlx::query("SELECT 1").fetch_one(&self.pool);
+        matches!(
+            tokio::time::timeout(std::time::Duration::from_secs(2), q).await,
+            Ok(Ok(_))
+        )
+    }
+
     /// Waits for in-flight statements and closes the pool.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -41,6 +41,7 @@ fn password_hash() -> &'static str {
 /// The application over a fresh register; the temporary folder lives as long as it does.
 struct App {
     router: Router,
+    state: AppState,
     _dir: tempfile::TempDir,
 }
 
@@ -87,7 +88,8 @@ async fn app_with(o: Options) -> App {
     let kb = tia::Knowledge::embedded().unwrap();
     let state = AppState::new(store, kb, auth, typst, 2, o.secure_cookies).unwrap();
     App {
-        router: router(state, o.body_limit),
+        router: router(state.clone(), o.body_limit),
+        state,
         _dir: dir,
     }
 }
@@ -365,6 +367,11 @@ async fn health_and_openapi_need_no_credentials() {
     let r = app.get("/health", As::Nobody).await;
     r.expect(StatusCode::OK);
     assert_eq!(r.text(), "ok");
+    // It checks the database: closed, the instance says so.
+    app.state.store.close().await;
+    let r = app.get("/health", As::Nobody).await;
+    r.expect(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.text(), "database unavailable");
 
     let r = app.get("/api/openapi.json", As::Nobody).await;
     r.expect(StatusCode::OK);

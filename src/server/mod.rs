@@ -157,11 +157,26 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
     Router::new()
         .merge(ui::routes())
         .merge(api::routes())
-        .route("/health", axum::routing::get(|| async { "ok" }))
+        .route("/health", axum::routing::get(health))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(browser_safety))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// `ok` when the server answers and its database does; 503 `database unavailable` otherwise,
+/// so a load balancer takes the instance out.
+async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (axum::http::StatusCode, &'static str) {
+    if state.store.ping().await {
+        (axum::http::StatusCode::OK, "ok")
+    } else {
+        (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "database unavailable",
+        )
+    }
 }
 
 /// The content security policy: nothing runs, nothing is framed; styles inline (the pages'
