@@ -249,6 +249,49 @@ fn schema_is_a_json_schema_of_the_model() {
     assert!(subjects.contains("social_services_clients"), "{subjects}");
     let vendors = serde_json::to_string(&v["$defs"]["PartyInput"]["properties"]["vendor"]).unwrap();
     assert!(vendors.contains("microsoft-ireland"), "{vendors}");
+    // `{}` is not a model: an editor asks for the controller and the processing.
+    assert_eq!(
+        v["required"],
+        serde_json::json!(["controller", "processing"])
+    );
+}
+
+#[test]
+fn the_committed_schema_is_current_and_every_example_points_an_editor_to_it() {
+    let o = tia(&["schema"]);
+    let committed = std::fs::read_to_string("schema/model.schema.json").unwrap();
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write("schema/model.schema.json", &o.stdout).unwrap();
+    } else {
+        assert!(
+            committed.as_bytes() == o.stdout.as_slice(),
+            "schema/model.schema.json is not what `tia schema` prints; run `tia schema > schema/model.schema.json` (or UPDATE_GOLDEN=1 cargo test --test cli)"
+        );
+    }
+    let mut examples = Vec::new();
+    for dir in ["examples", "examples/procurement"] {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "yaml") {
+                examples.push(p);
+            }
+        }
+    }
+    assert!(examples.len() >= 10);
+    for p in examples {
+        let text = std::fs::read_to_string(&p).unwrap();
+        let first = text.lines().next().unwrap_or_default();
+        let schema = first
+            .strip_prefix("# yaml-language-server: $schema=")
+            .unwrap_or_else(|| panic!("{} does not start with the editor modeline", p.display()));
+        let target = p.parent().unwrap().join(schema);
+        assert!(
+            target.exists(),
+            "{}: {} does not exist",
+            p.display(),
+            target.display()
+        );
+    }
 }
 
 #[test]

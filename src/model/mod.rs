@@ -1277,6 +1277,12 @@ pub fn json_schema() -> serde_json::Value {
     let mut v = serde_json::to_value(schema).expect("schema serialises");
     if let Some(o) = v.as_object_mut() {
         o.insert("$id".into(), serde_json::json!("urn:tia:model:schema:2.0"));
+        // The model itself reads both as optional, to report every missing section at once
+        // with its place; an editor should ask for them.
+        o.insert(
+            "required".into(),
+            serde_json::json!(["controller", "processing"]),
+        );
         o.insert(
             "title".into(),
             serde_json::json!("tia model: the controller, the processing, the parties and the data flows of a service to assess"),
