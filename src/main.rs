@@ -558,6 +558,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 auth_file: a.auth,
                 json_logs: a.log_json,
                 template_dir: a.template,
+                knowledge_dir: cli.global.knowledge.clone(),
             };
             init_logging(config.json_logs);
             let runtime =

@@ -520,6 +520,30 @@ fn a_server_configuration_error_exits_2() {
 }
 
 #[test]
+fn serve_honours_the_knowledge_folder_and_refuses_a_bad_one() {
+    let dir = temp_dir("serve-knowledge");
+    let o = Command::new(env!("CARGO_BIN_EXE_tia"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--knowledge",
+            "/nonexistent-knowledge",
+            "--db",
+        ])
+        .arg(dir.join("tia.db"))
+        .env("TIA_API_TOKEN", "a-token-of-enough-length")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("--knowledge /nonexistent-knowledge"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
 fn completions_and_the_manual_page_are_generated() {
     let o = tia(&["completions", "bash"]);
     assert_eq!(o.status.code(), Some(0));

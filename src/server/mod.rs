@@ -36,6 +36,8 @@ pub struct Config {
     pub json_logs: bool,
     /// An organisation's own document templates (see `tia templates`).
     pub template_dir: Option<std::path::PathBuf>,
+    /// A knowledge folder instead of the embedded knowledge (`--knowledge`, `TIA_KNOWLEDGE`).
+    pub knowledge_dir: Option<std::path::PathBuf>,
 }
 
 /// What every request handler shares.
@@ -258,7 +260,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         ))
     })?;
     let auth = auth::Auth::load(config.auth_file.as_deref()).map_err(ConfigError)?;
-    let kb = Knowledge::embedded()?;
+    let kb = crate::load_knowledge(config.knowledge_dir.as_deref()).map_err(|e| {
+        ConfigError(format!(
+            "--knowledge {}: {e}",
+            config
+                .knowledge_dir
+                .as_deref()
+                .map_or("(embedded)".into(), |d| d.display().to_string())
+        ))
+    })?;
+    tracing::info!(knowledge = %kb.meta.version, as_of = %kb.meta.as_of, "knowledge loaded");
     if let Some(dir) = &config.template_dir {
         crate::typst::check_template_dir(dir)
             .map_err(|e| ConfigError(format!("--template: {e}")))?;
