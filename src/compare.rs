@@ -26,7 +26,7 @@ pub const RANKING_BASIS: &[&str] = &[
 ];
 
 /// Category flags counted as sensitive: those of rule RISK-SENSITIVE.
-const SENSITIVE: [CategoryFlag; 4] = [
+pub(crate) const SENSITIVE: [CategoryFlag; 4] = [
     CategoryFlag::Art9,
     CategoryFlag::Art10,
     CategoryFlag::NationalId,

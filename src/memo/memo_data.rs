@@ -34,9 +34,47 @@ fn add(v: &mut Vec<String>, x: &str) {
     }
 }
 
+/// What every document's metadata is made of; [`Meta::json`] words the rest (PDF title,
+/// subject, footer, closing line) the same way for all four.
+struct Meta<'a> {
+    kind: &'a str,
+    title: &'a str,
+    controller: &'a str,
+    /// What the subject line says the document is about (the purpose, or the title).
+    about: &'a str,
+    keywords: Vec<String>,
+    date: chrono::NaiveDate,
+    reference: Option<&'a str>,
+    rows: Vec<[String; 2]>,
+    landscape: bool,
+    knowledge: (&'a str, chrono::NaiveDate),
+}
+
+impl Meta<'_> {
+    fn json(self, w: &Words) -> Value {
+        let kind_title = w.get(&format!("doc.{}", self.kind));
+        let version = env!("CARGO_PKG_VERSION");
+        json!({
+            "kind_title": kind_title,
+            "title": self.title,
+            "pdf_title": format!("{kind_title}: {}", self.title),
+            "author": self.controller,
+            "subject": w.fill("doc.subject", &[("kind", &kind_title), ("controller", self.controller), ("purpose", self.about)]),
+            "keywords": self.keywords,
+            "date": w.date(self.date),
+            "date_iso": self.date.to_string(),
+            "reference": self.reference,
+            "rows": self.rows,
+            "landscape": self.landscape,
+            "footer": format!("{} · {} {version}", self.controller, w.get("doc.generated_by")),
+            "closing": format!("{} tia {version}, {} {} ({}).", w.get("doc.draft_notice"), w.get("doc.knowledge").to_lowercase(), self.knowledge.0, self.knowledge.1),
+            "program": format!("tia {version}"),
+        })
+    }
+}
+
 /// The title block, the PDF metadata and the running header and footer.
 fn meta(w: &Words, kind: &str, report: &Report, extra_rows: Vec<[String; 2]>) -> Value {
-    let kind_title = w.get(&format!("doc.{kind}"));
     let mut rows = vec![[w.get("doc.date"), w.date(report.as_of)]];
     rows.push([
         w.get("doc.reference"),
@@ -62,22 +100,19 @@ fn meta(w: &Words, kind: &str, report: &Report, extra_rows: Vec<[String; 2]>) ->
             w.date(report.knowledge.as_of)
         ),
     ]);
-    json!({
-        "kind_title": kind_title,
-        "title": report.title,
-        "pdf_title": format!("{kind_title}: {}", report.title),
-        "author": report.controller.name,
-        "subject": w.fill("doc.subject", &[("kind", &kind_title), ("controller", &report.controller.name), ("purpose", &report.processing.purpose)]),
-        "keywords": keywords(w, report),
-        "date": w.date(report.as_of),
-        "date_iso": report.as_of.to_string(),
-        "reference": report.reference,
-        "rows": rows,
-        "landscape": false,
-        "footer": format!("{} · {} {}", report.controller.name, w.get("doc.generated_by"), env!("CARGO_PKG_VERSION")),
-        "closing": format!("{} tia {}, {} {} ({}).", w.get("doc.draft_notice"), env!("CARGO_PKG_VERSION"), w.get("doc.knowledge").to_lowercase(), report.knowledge.version, report.knowledge.as_of),
-        "program": format!("tia {}", env!("CARGO_PKG_VERSION")),
-    })
+    Meta {
+        kind,
+        title: &report.title,
+        controller: &report.controller.name,
+        about: &report.processing.purpose,
+        keywords: keywords(w, report),
+        date: report.as_of,
+        reference: report.reference.as_deref(),
+        rows,
+        landscape: false,
+        knowledge: (&report.knowledge.version, report.knowledge.as_of),
+    }
+    .json(w)
 }
 
 fn keywords(w: &Words, report: &Report) -> Vec<String> {
@@ -1339,6 +1374,9 @@ fn knowledge_used(
             .map(|s| s.title.clone())
             .unwrap_or_else(|| id.to_string())
     };
+    let first = |cs: &[crate::knowledge::Citation]| {
+        cs.first().map(|c| source(&c.source)).unwrap_or_default()
+    };
     let mut out = Vec::new();
     if let Some(p) = kb.policies.get(&report.policy.id) {
         out.push((
@@ -1346,10 +1384,7 @@ fn knowledge_used(
             p.id.clone(),
             p.name.get(lang).to_string(),
             p.as_of,
-            p.citations
-                .first()
-                .map(|c| source(&c.source))
-                .unwrap_or_default(),
+            first(&p.citations),
         ));
     }
     let laws: BTreeSet<&str> = report.exposures.iter().map(|e| e.law.as_str()).collect();
@@ -1383,10 +1418,7 @@ fn knowledge_used(
             r.id.clone(),
             r.title.get(lang).to_string(),
             r.as_of,
-            r.citations
-                .first()
-                .map(|c| source(&c.source))
-                .unwrap_or_default(),
+            first(&r.citations),
         ));
     }
     out
@@ -1450,6 +1482,19 @@ pub(crate) fn consult(w: &Words, model: &Model, report: &Report, kb: &Knowledge)
             ])
         })
         .collect();
+    let sensitive_at = |party: &str| {
+        report
+            .parties
+            .iter()
+            .filter(|q| q.id == party)
+            .flat_map(|q| &q.data_categories)
+            .filter_map(|c| kb.data_categories.get(c))
+            .any(|c| {
+                c.flags
+                    .iter()
+                    .any(|f| crate::compare::SENSITIVE.contains(f))
+            })
+    };
     let risks: Vec<Value> = report
         .exposures
         .iter()
@@ -1464,7 +1509,9 @@ pub(crate) fn consult(w: &Words, model: &Model, report: &Report, kb: &Knowledge)
             json!({
                 "risk": w.fill("consult.risk_line", &[("party", &e.party_name), ("law", &law.map_or(e.law_name.clone(), |l| l.short.clone()))]),
                 "likelihood": estimate.map(|p| w.fill("consult.likelihood_estimated", &[("p", &p)])).unwrap_or_else(|| w.get("consult.likelihood_unknown")),
-                "severity": w.get(if report.dpia.criteria.iter().any(|c| c.id == "wp248-4") { "consult.severity_high" } else { "consult.severity_normal" }),
+                // High when sensitive data (art. 9, 10, national ID, protected identity) reach
+                // the exposed party: the same categories RISK-SENSITIVE and the comparison count.
+                "severity": w.get(if sensitive_at(&e.party) { "consult.severity_high" } else { "consult.severity_normal" }),
             })
         })
         .collect();
@@ -1611,7 +1658,6 @@ pub(crate) fn field_value(t: &Value, field: &str, v: &Value) -> String {
 /// The change report's data.
 pub(crate) fn diff(w: &Words, d: &crate::diff::ChangeReport, kb: &Knowledge) -> Value {
     let today = d.today;
-    let kind_title = w.get("doc.diff");
     let rows = vec![
         [w.get("doc.date"), w.date(today)],
         [
@@ -1627,22 +1673,23 @@ pub(crate) fn diff(w: &Words, d: &crate::diff::ChangeReport, kb: &Knowledge) -> 
             format!("{} ({})", kb.meta.version, w.date(kb.meta.as_of)),
         ],
     ];
-    let meta = json!({
-        "kind_title": kind_title,
-        "title": d.new.title,
-        "pdf_title": format!("{kind_title}: {}", d.new.title),
-        "author": d.new.controller,
-        "subject": w.fill("doc.subject", &[("kind", &kind_title), ("controller", &d.new.controller), ("purpose", &d.new.title)]),
-        "keywords": [w.get("doc.keyword_transfer"), "GDPR".to_string(), w.get("doc.keyword_subprocessor")],
-        "date": w.date(today),
-        "date_iso": today.to_string(),
-        "reference": d.new.reference,
-        "rows": rows,
-        "landscape": false,
-        "footer": format!("{} · {} {}", d.new.controller, w.get("doc.generated_by"), env!("CARGO_PKG_VERSION")),
-        "closing": format!("{} tia {}, {} {} ({}).", w.get("doc.draft_notice"), env!("CARGO_PKG_VERSION"), w.get("doc.knowledge").to_lowercase(), kb.meta.version, kb.meta.as_of),
-        "program": format!("tia {}", env!("CARGO_PKG_VERSION")),
-    });
+    let meta = Meta {
+        kind: "diff",
+        title: &d.new.title,
+        controller: &d.new.controller,
+        about: &d.new.title,
+        keywords: vec![
+            w.get("doc.keyword_transfer"),
+            "GDPR".to_string(),
+            w.get("doc.keyword_subprocessor"),
+        ],
+        date: today,
+        reference: d.new.reference.as_deref(),
+        rows,
+        landscape: false,
+        knowledge: (&kb.meta.version, kb.meta.as_of),
+    }
+    .json(w);
     let verdict_line = w.fill(
         "diff.verdict_line",
         &[
@@ -1888,7 +1935,6 @@ pub(crate) fn diff(w: &Words, d: &crate::diff::ChangeReport, kb: &Knowledge) -> 
 pub(crate) fn compare(w: &Words, c: &crate::compare::Comparison, kb: &Knowledge) -> Value {
     let titles: Vec<&str> = c.entries.iter().map(|e| e.title.as_str()).collect();
     let title = shared_title(&titles);
-    let kind_title = w.get("doc.compare");
     let controller = c
         .entries
         .first()
@@ -1903,22 +1949,23 @@ pub(crate) fn compare(w: &Words, c: &crate::compare::Comparison, kb: &Knowledge)
             format!("{} ({})", c.knowledge.version, w.date(c.knowledge.as_of)),
         ],
     ];
-    let meta = json!({
-        "kind_title": kind_title,
-        "title": title,
-        "pdf_title": format!("{kind_title}: {title}"),
-        "author": controller,
-        "subject": w.fill("doc.subject", &[("kind", &kind_title), ("controller", &controller), ("purpose", &title)]),
-        "keywords": [w.get("doc.keyword_transfer"), "GDPR".to_string(), w.get("doc.keyword_procurement")],
-        "date": w.date(c.as_of),
-        "date_iso": c.as_of.to_string(),
-        "reference": Value::Null,
-        "rows": rows,
-        "landscape": true,
-        "footer": format!("{controller} · {} {}", w.get("doc.generated_by"), env!("CARGO_PKG_VERSION")),
-        "closing": format!("{} tia {}, {} {} ({}).", w.get("doc.draft_notice"), env!("CARGO_PKG_VERSION"), w.get("doc.knowledge").to_lowercase(), c.knowledge.version, c.knowledge.as_of),
-        "program": format!("tia {}", env!("CARGO_PKG_VERSION")),
-    });
+    let meta = Meta {
+        kind: "compare",
+        title: &title,
+        controller: &controller,
+        about: &title,
+        keywords: vec![
+            w.get("doc.keyword_transfer"),
+            "GDPR".to_string(),
+            w.get("doc.keyword_procurement"),
+        ],
+        date: c.as_of,
+        reference: None,
+        rows,
+        landscape: true,
+        knowledge: (&c.knowledge.version, c.knowledge.as_of),
+    }
+    .json(w);
     let entries: Vec<Value> = c
         .entries
         .iter()

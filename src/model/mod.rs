@@ -212,14 +212,18 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A control character other than tab, line feed and carriage return, or a bidirectional
+/// override or isolate.
+fn is_unsafe_char(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Control characters (NUL among them; tab, line feed and carriage return are fine) and the
 /// bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can make
 /// `abc\u{202e}gnp.exe` read as "abcexe.png", are refused wherever they stand, located.
 fn unsafe_character(text: &str, file: &str) -> Option<InputError> {
-    let (at, c) = text.char_indices().find(|(_, c)| {
-        (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    })?;
+    let (at, c) = text.char_indices().find(|(_, c)| is_unsafe_char(*c))?;
     let before = &text[..at];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -243,10 +247,7 @@ fn unsafe_character(text: &str, file: &str) -> Option<InputError> {
 fn unsafe_values(v: &serde_json::Value, path: &str, r: &mut Resolver) {
     match v {
         serde_json::Value::String(s) => {
-            if let Some(c) = s.chars().find(|c| {
-                (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-                    || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-            }) {
+            if let Some(c) = s.chars().find(|c| is_unsafe_char(*c)) {
                 r.err(
                     path,
                     format!(
