@@ -1,6 +1,6 @@
 //! Embeds `knowledge/` into the binary so `tia` works from any directory, each file twice: the
 //! YAML as written (for located errors and `knowledge check`) and the same data as JSON, which
-//! loads several times faster at start-up. `--knowledge DIR` (or `TIA_KNOWLEDGE`) still loads a
+//! loads several times faster at start-up. A file that is not valid YAML fails the build. `--knowledge DIR` (or `TIA_KNOWLEDGE`) still loads a
 //! folder at run time.
 use std::{env, fs, path::Path};
 
@@ -40,11 +40,18 @@ fn main() {
     let mut src = String::from("pub static FILES: &[(&str, &str, &str)] = &[\n");
     for (rel, abs) in files {
         let text = fs::read_to_string(&abs).expect("read a knowledge file");
-        // A file that is not valid YAML gets an invalid JSON twin, so that loading falls back
-        // to the YAML and reports the located error.
-        let json = serde_yaml::from_str::<serde_json::Value>(&text)
-            .map(|v| v.to_string())
-            .unwrap_or_else(|_| "!".to_string());
+        // A file that is not valid YAML stops the build with its located error; the checks of
+        // meaning (ids, references) run in `tia knowledge check` and the tests.
+        let json = match serde_saphyr::from_str::<serde_json::Value>(&text) {
+            Ok(v) => v.to_string(),
+            Err(e) => {
+                let at = e
+                    .location()
+                    .map(|l| format!("{}:{}", l.line(), l.column()))
+                    .unwrap_or_else(|| "1:1".into());
+                panic!("knowledge/{rel}:{at}: {e}");
+            }
+        };
         let json_path = out_dir.join(format!("{}.json", rel.replace('/', "__")));
         fs::create_dir_all(&out_dir).unwrap();
         fs::write(&json_path, json).unwrap();

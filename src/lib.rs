@@ -20,6 +20,7 @@ pub mod server;
 pub mod store;
 pub mod summary;
 pub mod typst;
+pub mod yaml;
 
 pub use diag::{Diagnostic, InputError};
 pub use engine::Verdict;

@@ -1,9 +1,8 @@
 //! Maps paths inside a YAML or JSON document (`flows[2].to`) to line and column, so errors found
 //! after parsing (an unknown party id, a cycle) still point at the place to edit.
 
+use serde_saphyr::granit_parser::{Event, Marker, Parser, Span, SpannedEventReceiver};
 use std::collections::HashMap;
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
 
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
@@ -23,7 +22,7 @@ struct Builder {
 
 impl Builder {
     /// The path of the node starting now, or None when it is a mapping key.
-    fn child_path(&mut self, ev: &Event, mark: Marker) -> Option<String> {
+    fn child_path(&mut self, ev: &Event<'_>, mark: Marker) -> Option<String> {
         match self.stack.last_mut() {
             None => Some(String::new()),
             Some(Frame::Seq { path, index }) => {
@@ -39,7 +38,7 @@ impl Builder {
                 }),
                 None => {
                     let k = match ev {
-                        Event::Scalar(s, ..) => s.clone(),
+                        Event::Scalar(s, ..) => s.to_string(),
                         _ => "?".to_string(),
                     };
                     let keypath = if path.is_empty() {
@@ -58,8 +57,9 @@ impl Builder {
     }
 }
 
-impl MarkedEventReceiver for Builder {
-    fn on_event(&mut self, ev: Event, mark: Marker) {
+impl<'i> SpannedEventReceiver<'i> for Builder {
+    fn on_event(&mut self, ev: Event<'i>, span: Span) {
+        let mark = span.start;
         match ev {
             Event::Scalar(..)
             | Event::Alias(_)
@@ -130,10 +130,10 @@ pub fn first_alias(text: &str) -> Option<(usize, usize)> {
         return None;
     }
     struct Find(Option<(usize, usize)>);
-    impl MarkedEventReceiver for Find {
-        fn on_event(&mut self, ev: Event, mark: Marker) {
+    impl<'i> SpannedEventReceiver<'i> for Find {
+        fn on_event(&mut self, ev: Event<'i>, span: Span) {
             if self.0.is_none() && matches!(ev, Event::Alias(_)) {
-                self.0 = Some((mark.line(), mark.col() + 1));
+                self.0 = Some((span.start.line(), span.start.col() + 1));
             }
         }
     }

@@ -404,7 +404,7 @@ fn the_report_says_which_knowledge_and_input_it_used() {
 fn a_json_model_assesses_like_its_yaml_twin() {
     let kb = kb();
     let yaml = std::fs::read_to_string("examples/lessor.yaml").unwrap();
-    let value: serde_json::Value = serde_yaml::from_str(&yaml).unwrap();
+    let value: serde_json::Value = tia::yaml::from_str(&yaml).unwrap();
     let json = serde_json::to_string_pretty(&value).unwrap();
     let m = tia::load_model(&json, "lessor.json", &kb).unwrap();
     let r = tia::assess(&m, &kb, &opts(None, TODAY)).unwrap();

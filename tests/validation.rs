@@ -373,3 +373,124 @@ fn control_and_bidi_override_characters_are_refused_where_they_stand() {
     )
     .is_ok());
 }
+
+/// The ten mistakes people make most when writing YAML by hand, each located and said in the
+/// words of someone editing the file, with a hint for that mistake (not a generic one).
+#[test]
+fn the_ten_common_yaml_mistakes_get_located_plain_messages() {
+    let base = "controller:\n  name: Kommun\n  country: SE\n  kind: public_body\nprocessing:\n  purpose: Lön\n  data_subjects: [employees]\n  data_categories: [identity]\n  scale: { subjects: 100 }\n";
+    type Case = (
+        &'static str,
+        String,
+        (usize, usize),
+        &'static str,
+        &'static str,
+    );
+    let cases: [Case; 10] = [
+        (
+            "tab indentation",
+            base.replace("  name: Kommun", "\tname: Kommun"),
+            (2, 2),
+            "tab character",
+            "indent with spaces",
+        ),
+        (
+            "duplicate key",
+            format!("{base}controller:\n  name: X\n"),
+            (10, 1),
+            "the key `controller` appears twice",
+            "keep one",
+        ),
+        (
+            "negative count",
+            base.replace("subjects: 100", "subjects: -5"),
+            (9, 22),
+            "whole number of 0 or more",
+            "e.g. 6000",
+        ),
+        (
+            "text for a list",
+            base.replace("data_categories: [identity]", "data_categories: identity"),
+            (8, 20),
+            "expected a list",
+            "[identity, contact]",
+        ),
+        (
+            "unquoted colon",
+            base.replace("purpose: Lön", "purpose: Lön: utbetalning"),
+            (6, 15),
+            "a second `key:`",
+            "quote text",
+        ),
+        (
+            "apostrophe in single quotes",
+            base.replace("purpose: Lön", "purpose: 'kommunens stöd's'"),
+            (6, 0),
+            "after its closing quote",
+            "apostrophe twice",
+        ),
+        (
+            "two documents",
+            format!("{base}---\na: 1\n"),
+            (10, 1),
+            "more than one YAML document",
+            "remove the `---`",
+        ),
+        (
+            "empty value",
+            base.replace("purpose: Lön", "purpose:"),
+            (6, 0),
+            "this value is empty",
+            "write a value",
+        ),
+        (
+            "misspelt key",
+            base.replace("purpose:", "purpse:"),
+            (6, 3),
+            "unknown field `purpse`",
+            "check the spelling",
+        ),
+        (
+            "a value for a mapping",
+            base.replace(
+                "controller:\n  name: Kommun\n  country: SE\n  kind: public_body\n",
+                "controller: Kommun\n",
+            ),
+            (1, 0),
+            "expected a mapping",
+            "indented under the key",
+        ),
+    ];
+    for (what, text, (line, column), says, hint) in cases {
+        let d = one(&text);
+        assert_eq!(d.line, line, "{what}: {d:?}");
+        if column > 0 {
+            assert_eq!(d.column, column, "{what}: {d:?}");
+        }
+        assert!(d.message.contains(says), "{what}: {d:?}");
+        assert!(
+            d.hint.as_deref().unwrap_or("").contains(hint),
+            "{what}: {d:?}"
+        );
+        for internal in [
+            "struct",
+            "u64",
+            "Option<",
+            "DuplicateKeyPolicy",
+            "from_str",
+            "scalar",
+        ] {
+            assert!(
+                !d.message.contains(internal),
+                "{what} leaks `{internal}`: {d:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_model() {
+    let text = format!("\u{feff}{OK_HEAD}");
+    let m = valid(&text);
+    assert_eq!(m.controller.country, "SE");
+}

@@ -150,11 +150,14 @@ struct Loader<'a> {
 
 /// Decodes a file: from its JSON twin when there is one (fast), else, or when the JSON does not
 /// decode, from the YAML (whose errors carry positions).
-fn decode<T: DeserializeOwned>(yaml: &str, json: Option<&str>) -> Result<T, serde_yaml::Error> {
+fn decode<T: DeserializeOwned>(
+    yaml: &str,
+    json: Option<&str>,
+) -> Result<T, crate::yaml::YamlError> {
     if let Some(Ok(v)) = json.map(serde_json::from_str::<T>) {
         return Ok(v);
     }
-    serde_yaml::from_str::<T>(yaml)
+    crate::yaml::from_str::<T>(yaml)
 }
 
 /// The line of each top-level list item (`- ` at column 1), found without parsing.
@@ -233,32 +236,13 @@ impl<'a> Loader<'a> {
     }
 }
 
-/// Turns a serde_yaml error into a located diagnostic.
-pub fn yaml_error(file: &str, e: &serde_yaml::Error, expected: &str) -> Diagnostic {
-    let pos = e
-        .location()
-        .map(|l| (l.line(), l.column()))
-        .unwrap_or((1, 1));
-    let msg = e.to_string();
-    // serde_yaml appends " at line X column Y"; the location is already in the prefix.
-    let msg = match msg.find(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg,
-    };
-    let msg = in_users_words(&msg);
-    let hint = if msg.contains("unknown field") {
-        "check the spelling; unknown keys are rejected so that a typo never changes a judgement"
-    } else if msg.contains("unknown variant") {
-        "use one of the values listed"
-    } else if msg.contains("missing field") {
-        "add the field named"
-    } else if msg.contains("cannot start any token") {
-        "YAML does not allow tab characters for indentation: indent with spaces"
-    } else if msg.contains("a whole number") {
-        "write a whole number without sign or decimals, e.g. 6000"
-    } else {
-        "check the YAML syntax and indentation at this place"
-    };
+/// Turns a YAML error into a located diagnostic.
+pub fn yaml_error(file: &str, e: &crate::yaml::YamlError, expected: &str) -> Diagnostic {
+    let pos = (e.line, e.column);
+    let msg = in_users_words(&e.message);
+    let hint = e
+        .hint
+        .unwrap_or("check the YAML syntax and indentation at this place");
     Diagnostic::new(file, pos, msg)
         .expected(expected)
         .hint(hint)

@@ -680,7 +680,6 @@ pub struct Rule {
     pub mitigation: Option<Text>,
     pub scope: Scope,
     pub severity: Severity,
-    #[serde(with = "serde_yaml::with::singleton_map_recursive")]
     pub when: Predicate,
     /// Effect on the verdict per policy profile id; `default` for the others.
     pub effect: BTreeMap<String, Effect>,

@@ -70,7 +70,7 @@ pub struct Renderer {
 impl Renderer {
     pub fn new() -> Result<Renderer, RenderError> {
         let strings = |text: &str, file: &str| -> Result<Value, RenderError> {
-            serde_yaml::from_str(text)
+            crate::yaml::from_str(text)
                 .map_err(|e| RenderError(format!("templates/memo/lang/{file}: {e}")))
         };
         Ok(Renderer {

@@ -316,7 +316,7 @@ pub fn load_model(text: &str, file: &str, kb: &Knowledge) -> Result<Model, Input
                     .hint("replace the alias with the value it refers to; aliases can expand a small file into a huge model"),
             ));
         }
-        serde_yaml::from_str(text).map_err(|e| {
+        crate::yaml::from_str(text).map_err(|e| {
             InputError::from(untagged_hint(yaml_error(
                 file,
                 &e,

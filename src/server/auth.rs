@@ -66,7 +66,7 @@ impl Auth {
                 let text = std::fs::read_to_string(path).map_err(|e| {
                     format!("cannot read the credentials file {}: {e}", path.display())
                 })?;
-                serde_yaml::from_str::<AuthFile>(&text)
+                crate::yaml::from_str::<AuthFile>(&text)
                     .map_err(|e| format!("{}: {e}", path.display()))?
             }
             None => AuthFile::default(),

@@ -77,7 +77,7 @@ impl Web {
         tera.register_filter("value", crate::memo::value);
         tera.add_raw_templates(TEMPLATES.to_vec())?;
         let parse = |text: &str| {
-            serde_yaml::from_str(text).map_err(|e| {
+            crate::yaml::from_str(text).map_err(|e| {
                 crate::memo::RenderError::from(tera::Error::msg(format!("templates/web/lang: {e}")))
             })
         };
