@@ -34,7 +34,7 @@ pub(crate) const SENSITIVE: [CategoryFlag; 4] = [
 ];
 
 /// Several assessments of one need under one profile, on one date, best first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Comparison {
     pub policy: Named,
     pub as_of: NaiveDate,
@@ -46,7 +46,7 @@ pub struct Comparison {
 }
 
 /// One assessed model in the ranking.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Entry {
     /// 1 for the best; strict, no ties.
     pub rank: usize,
@@ -81,7 +81,8 @@ pub struct Entry {
     pub report: Box<Report>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ComparedParty")]
 pub struct PartyRef {
     pub id: String,
     pub name: String,
@@ -90,7 +91,7 @@ pub struct PartyRef {
     pub country: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ExposedParty {
     pub id: String,
     pub name: String,
@@ -100,7 +101,7 @@ pub struct ExposedParty {
     pub laws: Vec<LawRef>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LawRef {
     pub id: String,
     pub name: String,
@@ -108,7 +109,7 @@ pub struct LawRef {
     pub jurisdiction: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CategoryRef {
     pub id: String,
     pub name: String,
@@ -116,21 +117,21 @@ pub struct CategoryRef {
 }
 
 /// Number of findings per effect.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct FindingCounts {
     pub blocking: usize,
     pub measures: usize,
     pub inform: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FindingRef {
     pub id: String,
     pub rule: String,
     pub title: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct OptionRef {
     pub id: String,
     pub action: OptionAction,

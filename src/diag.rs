@@ -4,7 +4,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// One problem in an input file, pointing at the place a user must edit.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Diagnostic {
     pub file: String,
     pub line: usize,
@@ -55,7 +55,7 @@ impl fmt::Display for Diagnostic {
 }
 
 /// Bad input: one or more located diagnostics. The CLI exits with code 2.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct InputError {
     pub diagnostics: Vec<Diagnostic>,
 }

@@ -27,7 +27,7 @@ pub struct DiffOptions {
 }
 
 /// Everything that changed between two versions of a model.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ChangeReport {
     pub old: VersionSummary,
     pub new: VersionSummary,
@@ -50,7 +50,8 @@ pub struct ChangeReport {
 }
 
 /// One version's assessment in brief.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ChangeVersion")]
 pub struct VersionSummary {
     pub title: String,
     pub reference: Option<String>,
@@ -66,7 +67,7 @@ pub struct VersionSummary {
 }
 
 /// How the verdict moved (not_acceptable < acceptable_with_measures < acceptable).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VerdictChange {
     Improved,
@@ -75,7 +76,7 @@ pub enum VerdictChange {
 }
 
 /// How the need to consult the supervisory authority (art. 36) moved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PriorConsultationChange {
     NowRequired,
@@ -84,7 +85,7 @@ pub enum PriorConsultationChange {
 }
 
 /// One field that differs in a matched party or flow; values as in the JSON report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FieldChange {
     /// The field's key: `name`, `locations`, `access`, `measures`…
     pub field: &'static str,
@@ -92,7 +93,7 @@ pub struct FieldChange {
     pub new: Value,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct PartyChanges {
     pub added: Vec<PartyRef>,
     pub removed: Vec<PartyRef>,
@@ -100,7 +101,8 @@ pub struct PartyChanges {
 }
 
 /// A party as one version has it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ChangedParty")]
 pub struct PartyRef {
     pub id: String,
     pub name: String,
@@ -116,7 +118,7 @@ pub struct PartyRef {
 }
 
 /// A party in both versions whose facts differ; id, name and role are the new version's.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PartyChange {
     pub old_id: String,
     pub id: String,
@@ -126,7 +128,7 @@ pub struct PartyChange {
     pub changes: Vec<FieldChange>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct FlowChanges {
     pub added: Vec<FlowRef>,
     pub removed: Vec<FlowRef>,
@@ -134,7 +136,7 @@ pub struct FlowChanges {
 }
 
 /// A flow as one version has it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FlowRef {
     pub id: String,
     pub from: Named,
@@ -150,7 +152,7 @@ pub struct FlowRef {
 }
 
 /// A flow in both versions whose terms differ; ids and names are the new version's.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FlowChange {
     pub old_id: String,
     pub id: String,
@@ -159,7 +161,7 @@ pub struct FlowChange {
     pub changes: Vec<FieldChange>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct ExposureChanges {
     pub appeared: Vec<ExposureRef>,
     pub disappeared: Vec<ExposureRef>,
@@ -167,7 +169,7 @@ pub struct ExposureChanges {
 }
 
 /// A party × law exposure as one version has it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ExposureRef {
     pub party: Named,
     pub law: Named,
@@ -180,21 +182,21 @@ pub struct ExposureRef {
 }
 
 /// An exposure in both versions whose status differs; `status` is the new one.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ExposureChange {
     #[serde(flatten)]
     pub exposure: ExposureRef,
     pub old_status: ExposureStatus,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct FindingChanges {
     pub appeared: Vec<Finding>,
     pub disappeared: Vec<Finding>,
 }
 
 /// By when the controller must object to the change, for one processor.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ObjectionDeadline {
     pub party: Named,
     pub notice_date: Option<NaiveDate>,
@@ -216,7 +218,7 @@ pub struct ObjectionDeadline {
 }
 
 /// Which term gave the last day to object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeadlineBasis {
     /// `DiffOptions::objection_days`: notice_date + those days.

@@ -21,7 +21,19 @@ pub fn flag_bit(f: CategoryFlag) -> u16 {
 }
 
 /// Whether compelled access to a party is real, removed or covered.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Deserialize,
+    Serialize,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ExposureStatus {
     /// The party can read the data and nothing removes the law's reach.
@@ -99,7 +111,7 @@ pub struct PartyFacts {
 }
 
 /// The Chapter V view of a flow.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Transfer {
     /// Countries outside the EU/EEA where the recipient processes or accesses the data.
     pub third_countries: Vec<String>,
@@ -121,7 +133,7 @@ pub struct FlowFacts {
     pub transfer: Transfer,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CriterionMet {
     pub id: String,
     pub number: u8,
@@ -129,7 +141,7 @@ pub struct CriterionMet {
     pub because: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Dpia {
     pub required: bool,
     pub min_criteria: usize,
@@ -166,7 +178,19 @@ pub struct QuestionResult {
     pub hits: Vec<usize>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Deserialize,
+    Serialize,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     NotAcceptable,

@@ -7,7 +7,7 @@ use crate::model::{Access, Endpoint, Fact, FactSource, KeyHolder, Model, Party};
 use serde::Serialize;
 use std::collections::HashSet;
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OptionStatus {
     /// Can be done; the residual verdict says what it achieves.
@@ -20,7 +20,7 @@ pub enum OptionStatus {
     NotApplicable,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct OptionResult {
     pub id: String,
     pub action: OptionAction,

@@ -24,26 +24,26 @@ pub struct AssessOptions {
     pub today: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Named {
     pub id: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct KnowledgeInfo {
     pub version: String,
     pub as_of: NaiveDate,
     pub origin: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FactReport<T: Serialize> {
     pub value: T,
     pub from: FactSource,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PartyReport {
     pub id: String,
     pub name: FactReport<String>,
@@ -71,13 +71,13 @@ pub struct PartyReport {
 }
 
 /// An owner named in a connection: the company and where it is incorporated.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct OwnerRef {
     pub name: String,
     pub country: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ConnectionReport {
     pub connection: Connection,
     /// Covered in law by an adequacy decision (the DPF only for a listed recipient).
@@ -96,7 +96,7 @@ pub struct ConnectionReport {
     pub countries: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ExposureReport {
     pub party: String,
     pub party_name: String,
@@ -115,7 +115,7 @@ pub struct ExposureReport {
     pub uncertainty: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TransferReport {
     pub flow: String,
     pub from: String,
@@ -128,20 +128,20 @@ pub struct TransferReport {
     pub basis: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct InvalidTool {
     pub tool: TransferTool,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SubjectRef {
     pub kind: &'static str,
     pub id: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub id: String,
     pub rule: String,
@@ -160,7 +160,7 @@ pub struct Finding {
     pub citations: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DpiaCriterionReport {
     pub id: String,
     pub number: u8,
@@ -168,21 +168,21 @@ pub struct DpiaCriterionReport {
     pub because: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DpiaReport {
     pub required: bool,
     pub min_criteria: usize,
     pub criteria: Vec<DpiaCriterionReport>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RuleTrace {
     pub rule: String,
     pub evaluated: usize,
     pub fired: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LawEstimateReport {
     pub law: String,
     pub law_name: String,
@@ -192,7 +192,7 @@ pub struct LawEstimateReport {
     pub horizon_probability: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct EstimateReport {
     pub horizon_years: f64,
     pub laws: Vec<LawEstimateReport>,
@@ -201,7 +201,7 @@ pub struct EstimateReport {
     pub note: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Warning {
     pub kind: &'static str,
     pub message: String,
@@ -210,7 +210,7 @@ pub struct Warning {
 }
 
 /// One legal question's conclusion.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct QuestionReport {
     pub id: Question,
     pub title: String,
@@ -228,7 +228,7 @@ pub struct QuestionReport {
 }
 
 /// The supervisory authority of the controller.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AuthorityReport {
     pub id: String,
     pub name: String,
@@ -238,7 +238,7 @@ pub struct AuthorityReport {
 
 /// Whether a prior consultation (art. 36 GDPR; art. 40 EUDPR) is needed, following the
 /// residual risk of the course taken.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PriorConsultation {
     /// If the service is introduced as modelled.
     pub required_if_introduced_as_modelled: bool,
@@ -250,7 +250,7 @@ pub struct PriorConsultation {
 }
 
 /// The whole assessment, as the JSON report gives it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema_version: &'static str,
     pub tool_version: &'static str,

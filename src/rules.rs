@@ -10,7 +10,7 @@ use crate::model::{Access, KeyHolder, Role, TransferTool};
 use serde::{Deserialize, Serialize};
 
 /// A DPA term whose absence a rule can test.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DpaTerm {
     ChangeNoticeDays,
@@ -22,7 +22,7 @@ pub enum DpaTerm {
 }
 
 /// A condition over one subject (an exposure, a flow, a party or the processing).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Predicate {
     /// Every one holds.

@@ -11,7 +11,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
 /// Which database a URL names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
     Sqlite,
@@ -29,7 +29,7 @@ pub enum StoreError {
 }
 
 /// A system (a service the organisation assesses), with its latest version in brief.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct System {
     pub id: i64,
     pub name: String,
@@ -40,7 +40,7 @@ pub struct System {
 }
 
 /// A version without its model text and result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct VersionSummary {
     pub number: i64,
     pub file_name: String,
@@ -58,7 +58,7 @@ pub struct VersionSummary {
 }
 
 /// A saved version, whole.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Version {
     pub system_id: i64,
     #[serde(flatten)]

@@ -10,6 +10,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 use tia::server::auth::{hash_password, Auth, AuthFile, TokenEntry, UserEntry};
+use tia::server::openapi::OPERATIONS;
 use tia::server::{router, AppState};
 use tia::store::Store;
 use tia::typst::Typst;
@@ -378,7 +379,7 @@ async fn health_and_openapi_need_no_credentials() {
     assert_eq!(r.header(header::CONTENT_TYPE), "application/json");
     let doc = r.json();
     assert_eq!(doc["openapi"], "3.1.0");
-    assert_eq!(r.text(), tia::server::api::OPENAPI);
+    assert_eq!(r.text(), &*app.state.openapi);
     // Both credentials it names are described.
     for scheme in ["bearer", "session"] {
         assert!(
@@ -388,9 +389,42 @@ async fn health_and_openapi_need_no_credentials() {
     }
 }
 
+fn openapi() -> Value {
+    tia::server::openapi::document(&tia::Knowledge::embedded().unwrap())
+}
+
+/// Checks an answer against what the description says the operation answers with that status.
+fn conforms(doc: &Value, method: &str, path: &str, status: StatusCode, body: &Value) {
+    let response = &doc["paths"][path][method]["responses"][status.as_str()];
+    assert!(
+        response.is_object(),
+        "{method} {path} does not document the status {status}"
+    );
+    let schema = &response["content"]["application/json"]["schema"];
+    assert!(
+        schema.is_object(),
+        "{method} {path} {status}: no JSON schema"
+    );
+    let root = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "allOf": [schema],
+        "components": doc["components"],
+    });
+    let validator = jsonschema::validator_for(&root).expect("the description's schemas compile");
+    let errors: Vec<String> = validator
+        .iter_errors(body)
+        .take(5)
+        .map(|e| format!("{e} (at {})", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{method} {path} {status} does not match its description: {errors:#?}"
+    );
+}
+
 #[tokio::test]
-async fn openapi_describes_exactly_the_routes_and_each_answers() {
-    let doc: Value = serde_json::from_str(tia::server::api::OPENAPI).unwrap();
+async fn openapi_describes_exactly_the_routes_and_every_live_answer_matches_it() {
+    let doc = openapi();
     let described: BTreeSet<(String, String)> = doc["paths"]
         .as_object()
         .unwrap()
@@ -403,13 +437,14 @@ async fn openapi_describes_exactly_the_routes_and_each_answers() {
                 .map(move |m| (m.clone(), path.clone()))
         })
         .collect();
-    let routed: BTreeSet<(String, String)> = tia::server::api::ROUTES
+    let operations: BTreeSet<(String, String)> = OPERATIONS
         .iter()
-        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .map(|o| (o.method.to_string(), o.path.to_string()))
         .collect();
-    assert_eq!(described, routed);
+    assert_eq!(described, operations);
 
-    // Every route is routed with its method: with a token and real ids, each succeeds.
+    // Every route is routed with its method: with a token and real ids, each succeeds, and
+    // what it answers is what the description says.
     let app = app().await;
     let id = app.create("lasia-2024.yaml").await;
     let other = app.create("stockholm-m365.yaml").await;
@@ -421,12 +456,13 @@ async fn openapi_describes_exactly_the_routes_and_each_answers() {
         )
         .await;
     r.expect(StatusCode::CREATED);
-    for (method, path) in tia::server::api::ROUTES {
+    for op in OPERATIONS {
+        let (method, path) = (op.method, op.path);
         let mut uri = concrete(path, id, 1);
-        if *path == "/api/compare" {
+        if path == "/api/compare" {
             uri.push_str(&format!("?systems={id},{other}"));
         }
-        let r = match *method {
+        let r = match method {
             "get" => app.get(&uri, As::Token(TOKEN)).await,
             "post" => {
                 app.post_model(&uri, As::Token(TOKEN), &example("lasia-2026.yaml"))
@@ -434,17 +470,101 @@ async fn openapi_describes_exactly_the_routes_and_each_answers() {
             }
             m => panic!("no test for method {m}"),
         };
-        let expected = match (*method, *path) {
-            ("post", "/api/assess") => StatusCode::OK,
-            ("post", _) => StatusCode::CREATED,
-            _ => StatusCode::OK,
-        };
         assert_eq!(
-            r.status,
-            expected,
+            r.status.as_u16(),
+            op.success,
             "{method} {uri}: {}",
             String::from_utf8_lossy(&r.body[..r.body.len().min(500)])
         );
+        let content = &doc["paths"][path][method]["responses"][op.success.to_string()]["content"];
+        let media = content.as_object().unwrap().keys().next().unwrap().clone();
+        assert!(
+            r.header(header::CONTENT_TYPE).starts_with(&media),
+            "{method} {path} answers {} but documents {media}",
+            r.header(header::CONTENT_TYPE)
+        );
+        if media == "application/json" && path != "/api/openapi.json" {
+            conforms(&doc, method, path, r.status, &r.json());
+        }
+    }
+
+    // Errors, live, in the shape and with the codes the description gives each route.
+    let errors: Vec<(Method, String, &str, As, Option<&str>)> = vec![
+        (
+            Method::GET,
+            "/api/systems/abc".into(),
+            "/api/systems/{id}",
+            As::Token(TOKEN),
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/systems/999".into(),
+            "/api/systems/{id}",
+            As::Token(TOKEN),
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/systems".into(),
+            "/api/systems",
+            As::Nobody,
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/compare?systems=x".into(),
+            "/api/compare",
+            As::Token(TOKEN),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/systems/{id}/diff?from=99"),
+            "/api/systems/{id}/diff",
+            As::Token(TOKEN),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/systems/{id}/versions/1/memo.pdf?kind=x"),
+            "/api/systems/{id}/versions/{number}/memo.pdf",
+            As::Token(TOKEN),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/assess".into(),
+            "/api/assess",
+            As::Token(TOKEN),
+            Some(BAD_MODEL),
+        ),
+        (
+            Method::POST,
+            "/api/assess?lang=xx".into(),
+            "/api/assess",
+            As::Token(TOKEN),
+            Some(BAD_MODEL),
+        ),
+        (
+            Method::POST,
+            format!("/api/systems/{id}/versions"),
+            "/api/systems/{id}/versions",
+            As::Token(TOKEN),
+            Some(BAD_MODEL),
+        ),
+    ];
+    for (method, uri, path, who, body) in errors {
+        let r = match body {
+            Some(b) => app.post_model(&uri, who, b).await,
+            None => {
+                app.call(method.clone(), &uri, who, None, Body::empty())
+                    .await
+            }
+        };
+        assert!(r.status.as_u16() >= 400, "{method} {uri}");
+        let e = r.json();
+        conforms(&doc, &method.as_str().to_lowercase(), path, r.status, &e);
     }
 
     // Nothing is ever changed or deleted: no such methods are routed.
@@ -461,44 +581,45 @@ async fn openapi_describes_exactly_the_routes_and_each_answers() {
 
 #[test]
 fn openapi_documents_the_answers_of_each_operation() {
-    let doc: Value = serde_json::from_str(tia::server::api::OPENAPI).unwrap();
-    for (method, path) in tia::server::api::ROUTES {
-        let op = &doc["paths"][path][method];
-        let responses = op["responses"].as_object().unwrap();
+    let doc = openapi();
+    for op in OPERATIONS {
+        let (method, path) = (op.method, op.path);
+        let o = &doc["paths"][path][method];
+        let responses = o["responses"].as_object().unwrap();
         let has = |s: &str| responses.contains_key(s);
-        if *path == "/api/openapi.json" {
-            assert_eq!(
-                op["security"],
-                serde_json::json!([]),
-                "the description is open"
-            );
+        if !op.secured {
+            assert_eq!(o["security"], serde_json::json!([]), "{path} is open");
             continue;
         }
         assert!(
-            op.get("security").is_none(),
+            o.get("security").is_none(),
             "{method} {path} needs credentials"
         );
         assert!(has("401") && has("500"), "{method} {path}");
-        let success = if *method == "post" && *path != "/api/assess" {
+        let success = if method == "post" && path != "/api/assess" {
             "201"
         } else {
             "200"
         };
         assert!(has(success), "{method} {path} answers {success}");
-        let takes_input = op["requestBody"].is_object()
-            || op["parameters"].as_array().is_some_and(|p| !p.is_empty());
+        let takes_input = o["requestBody"].is_object()
+            || o["parameters"].as_array().is_some_and(|p| !p.is_empty());
         assert_eq!(has("400"), takes_input, "{method} {path}: 400");
         assert_eq!(
             has("404"),
-            path.contains("{id}") || *path == "/api/compare",
+            path.contains("{id}") || path == "/api/compare",
             "{method} {path}: 404"
         );
-        if op["requestBody"].is_object() {
-            assert!(has("413") && has("422"), "{method} {path}");
+        if o["requestBody"].is_object() {
+            assert!(has("413") && has("422") && has("403"), "{method} {path}");
+            assert_eq!(
+                o["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/Model"
+            );
         }
         // Every path parameter is declared.
         for name in ["id", "number"] {
-            let declared = op["parameters"]
+            let declared = o["parameters"]
                 .as_array()
                 .is_some_and(|ps| ps.iter().any(|p| p["name"] == name && p["in"] == "path"));
             assert_eq!(
@@ -508,6 +629,31 @@ fn openapi_documents_the_answers_of_each_operation() {
             );
         }
     }
+    // Every error code the server has is documented somewhere, with its status.
+    let text = doc.to_string();
+    for code in tia::server::api::ErrorCode::ALL {
+        assert!(
+            text.contains(&format!("\"{}\"", code.as_str())),
+            "{code:?} is not documented"
+        );
+    }
+    // The schemas are the types': the report's every top-level field, the model's knowledge ids.
+    let report = &doc["components"]["schemas"]["Report"]["properties"];
+    for field in [
+        "verdict",
+        "questions",
+        "findings",
+        "transfers",
+        "exposures",
+        "options",
+        "knowledge",
+        "decided_by",
+    ] {
+        assert!(report[field].is_object(), "Report.{field} is not described");
+    }
+    let country = &doc["components"]["schemas"]["ControllerInput"]["properties"]["country"];
+    assert!(country.to_string().contains("\"SE\""), "{country}");
+    assert!(!country.to_string().contains("\"XX\""), "{country}");
 }
 
 #[tokio::test]
@@ -580,10 +726,8 @@ async fn every_api_route_refuses_missing_or_wrong_credentials() {
     let app = app().await;
     let model = example("lasia-2026.yaml");
     let wrong = "tia_session=0000000000000000000000000000000000000000000000000000000000000000";
-    for (method, path) in tia::server::api::ROUTES {
-        if *path == "/api/openapi.json" {
-            continue;
-        }
+    for op in OPERATIONS.iter().filter(|o| o.secured) {
+        let (method, path) = (&op.method, op.path);
         // Ids that do not exist: credentials are checked before anything else.
         let uri = concrete(path, 1, 1);
         for who in [
@@ -1762,4 +1906,25 @@ async fn a_comparison_of_too_many_systems_is_refused_before_any_work() {
         .await;
     r.expect(StatusCode::BAD_REQUEST);
     assert!(r.page().contains("at most 20"), "{}", r.page());
+}
+
+#[test]
+#[should_panic(expected = "does not match its description")]
+fn an_answer_that_differs_from_the_description_is_caught() {
+    let doc = openapi();
+    let app_report = tia::assess(
+        &tia::load_model(
+            &example("lasia-2026.yaml"),
+            "m.yaml",
+            &tia::Knowledge::embedded().unwrap(),
+        )
+        .unwrap(),
+        &tia::Knowledge::embedded().unwrap(),
+        &Default::default(),
+    )
+    .unwrap();
+    let mut report = serde_json::to_value(&app_report).unwrap();
+    conforms(&doc, "post", "/api/assess", StatusCode::OK, &report);
+    report["verdict"] = serde_json::json!("fine");
+    conforms(&doc, "post", "/api/assess", StatusCode::OK, &report);
 }

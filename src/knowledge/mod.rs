@@ -17,7 +17,7 @@ mod embedded {
 }
 
 /// Where an entry was defined, for located errors and the knowledge listing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Origin {
     pub file: String,
     pub line: usize,
@@ -95,7 +95,7 @@ pub struct Knowledge {
 }
 
 /// An entry whose `as_of` is older than the allowed age.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct StaleEntry {
     pub kind: String,
     pub id: String,

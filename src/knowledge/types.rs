@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 /// Text in the languages the users read: Swedish and English always, Danish where translated
 /// (`knowledge check` lists the texts without it; a Danish document falls back to English, never
 /// to Swedish).
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Text {
     pub sv: String,
@@ -32,7 +32,7 @@ impl Text {
 
 /// A span of time a fact held: `from` inclusive, `until` exclusive (the first day it no longer
 /// held). Either end may be open.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
     #[serde(default)]
@@ -48,7 +48,7 @@ impl Period {
 }
 
 /// A reference to an entry of `sources/`, with the place inside it.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Citation {
     pub source: String,
@@ -56,7 +56,7 @@ pub struct Citation {
     pub pinpoint: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Meta {
     /// Version of the knowledge base, stored with every assessment.
@@ -68,7 +68,7 @@ pub struct Meta {
     pub title: Text,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     pub id: String,
@@ -87,7 +87,19 @@ pub struct Source {
 }
 
 /// Whom an adequacy decision covers.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Deserialize,
+    Serialize,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AdequacyScope {
     /// The whole country.
@@ -100,7 +112,7 @@ pub enum AdequacyScope {
     PrivacyShieldCertified,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Adequacy {
     pub decision: String,
@@ -116,7 +128,7 @@ pub struct Adequacy {
     pub status: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Jurisdiction {
     /// ISO 3166-1 alpha-2 code.
@@ -135,7 +147,19 @@ pub struct Jurisdiction {
 }
 
 /// How a law gets at the data.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Deserialize,
+    Serialize,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Mechanism {
     /// An order to a provider to hand over data in its possession, custody or control.
@@ -147,7 +171,19 @@ pub enum Mechanism {
 }
 
 /// What connects an entity to a law.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Deserialize,
+    Serialize,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Connection {
     /// The party is incorporated in the law's country.
@@ -161,7 +197,7 @@ pub enum Connection {
     Transit,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Law {
     pub id: String,
@@ -200,7 +236,19 @@ pub struct Law {
 }
 
 /// Properties of a data category that rules and DPIA criteria test.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Deserialize,
+    Serialize,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CategoryFlag {
     /// GDPR art. 9 special category.
@@ -221,7 +269,7 @@ pub enum CategoryFlag {
     Secrecy,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DataCategory {
     pub id: String,
@@ -234,7 +282,7 @@ pub struct DataCategory {
     pub as_of: NaiveDate,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DataSubject {
     pub id: String,
@@ -252,7 +300,7 @@ pub struct DataSubject {
 }
 
 /// How the engine decides that a WP248 criterion is met.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CriterionTest {
     /// Declared by the model in `processing.dpia_criteria`.
@@ -265,7 +313,7 @@ pub enum CriterionTest {
     VulnerableSubjects,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DpiaCriterion {
     pub id: String,
@@ -281,7 +329,7 @@ pub struct DpiaCriterion {
 }
 
 /// An owner of an entity in the vendor catalogue.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VendorOwner {
     pub vendor: String,
@@ -289,7 +337,7 @@ pub struct VendorOwner {
     pub share: f64,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VendorDpa {
     #[serde(default)]
@@ -303,7 +351,7 @@ pub struct VendorDpa {
 }
 
 /// The ownership of a catalogue entry as a source states it.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum VendorParents {
     /// `none` or `unknown`.
@@ -346,7 +394,7 @@ pub enum OwnershipKeyword {
 }
 
 /// A legal entity in the vendor catalogue.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Vendor {
     pub id: String,
@@ -388,7 +436,7 @@ pub struct Vendor {
 }
 
 /// What a measure removes: a mechanism, optionally only for some kinds of access.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Removes {
     pub mechanism: Mechanism,
@@ -396,7 +444,7 @@ pub struct Removes {
     pub access: Vec<Access>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MeasureLevel {
     /// Declared on a flow.
@@ -405,7 +453,7 @@ pub enum MeasureLevel {
     Processing,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Measure {
     pub id: String,
@@ -428,7 +476,7 @@ pub struct Measure {
 }
 
 /// What an option does to a copy of the graph. A closed set: each has code that applies it.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OptionAction {
     /// Introduce the service as modelled, accepting the risk (Stockholm course 1).
@@ -452,7 +500,7 @@ pub enum OptionAction {
 }
 
 /// When an option makes sense (a closed set; each has code that tests it).
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Applicability {
     /// The data subjects may choose whether to take part (`processing.participation: voluntary`).
@@ -463,7 +511,7 @@ pub enum Applicability {
     UnnecessaryCategory,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OptionDef {
     pub id: String,
@@ -484,7 +532,19 @@ pub struct OptionDef {
 }
 
 /// How a finding weighs on the verdict under a policy profile.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Deserialize,
+    Serialize,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Effect {
     /// Informs; does not change the verdict.
@@ -495,7 +555,7 @@ pub enum Effect {
     Blocking,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ControlThreshold {
     /// A single foreign holder above this share of capital or votes controls the entity.
@@ -504,7 +564,7 @@ pub struct ControlThreshold {
     pub combined: f64,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     pub id: String,
@@ -523,7 +583,19 @@ pub struct Policy {
     pub as_of: NaiveDate,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Deserialize,
+    Serialize,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,
@@ -533,7 +605,7 @@ pub enum Severity {
 }
 
 /// What a rule is evaluated over: one finding per matching subject.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Each (party, law) exposure.
@@ -587,7 +659,7 @@ impl Question {
 }
 
 /// Whether a rule states the law or a policy profile's own line.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
     /// What the law requires: judged on the law's own facts (the DPF is adequacy for listed
@@ -599,7 +671,7 @@ pub enum Basis {
 }
 
 /// A legal question's definition: its title and the provisions it rests on.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionDef {
     pub id: Question,
@@ -638,7 +710,7 @@ pub enum ControllerKind {
 }
 
 /// A supervisory authority and the jurisdiction it stands for.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Authority {
     pub id: String,
@@ -664,7 +736,7 @@ pub struct Authority {
     pub as_of: NaiveDate,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     pub id: String,

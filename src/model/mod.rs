@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 
 /// Where a party fact came from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "id")]
 pub enum FactSource {
     /// Stated in the model file.
@@ -28,7 +28,7 @@ pub enum FactSource {
 }
 
 /// A fact with its provenance.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Fact<T> {
     pub value: T,
     pub from: FactSource,
@@ -43,7 +43,7 @@ impl<T> Fact<T> {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Controller {
     pub name: String,
     pub country: String,
@@ -57,7 +57,7 @@ pub struct Controller {
     pub report_back_by: Option<chrono::NaiveDate>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Processing {
     pub purpose: String,
     pub legal_basis: Option<String>,
@@ -75,7 +75,7 @@ pub struct Processing {
 }
 
 /// An owner in a party's ownership tree.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Owner {
     pub name: String,
     pub country: String,
@@ -87,7 +87,7 @@ pub struct Owner {
     pub owners_known: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Party {
     pub id: String,
     pub name: Fact<String>,
@@ -122,7 +122,7 @@ pub enum Endpoint {
     Party(usize),
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Flow {
     pub id: String,
     pub from: String,
@@ -142,13 +142,13 @@ pub struct Flow {
     pub purpose: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LawEstimate {
     pub law: String,
     pub factors: Vec<FactorInput>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RiskEstimate {
     pub horizon_years: f64,
     pub laws: Vec<LawEstimate>,
@@ -156,7 +156,7 @@ pub struct RiskEstimate {
 }
 
 /// A validated model, every id resolved.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Model {
     pub file: String,
     pub input_sha256: String,

@@ -1,6 +1,6 @@
 //! The JSON API (`/api/...`), described by `/api/openapi.json`. Every route needs a bearer
 //! token or a session; errors have one shape:
-//! `{"error": {"status": 422, "code": "invalid_model", "message": "...", "diagnostics": [...]}}`.
+//! `{"error": {"status": 422, "code": ErrorCode::InvalidModel, "message": "...", "diagnostics": [...]}}`.
 
 use super::auth::{self, Principal};
 use super::AppState;
@@ -18,25 +18,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-
-/// The OpenAPI description, served at `/api/openapi.json`; a test checks it lists exactly
-/// [`ROUTES`].
-pub const OPENAPI: &str = include_str!("openapi.json");
-
-/// Every API route as (method, path); the router and the OpenAPI description must agree.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("post", "/api/assess"),
-    ("get", "/api/systems"),
-    ("post", "/api/systems"),
-    ("get", "/api/systems/{id}"),
-    ("get", "/api/systems/{id}/versions"),
-    ("post", "/api/systems/{id}/versions"),
-    ("get", "/api/systems/{id}/versions/{number}"),
-    ("get", "/api/systems/{id}/versions/{number}/memo.pdf"),
-    ("get", "/api/systems/{id}/diff"),
-    ("get", "/api/compare"),
-    ("get", "/api/openapi.json"),
-];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -56,35 +37,146 @@ pub fn routes() -> Router<AppState> {
         .route("/api/compare", get(compare))
         .route(
             "/api/openapi.json",
-            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
+            get(|State(state): State<AppState>| async move {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    state.openapi.to_string(),
+                )
+            }),
         )
+}
+
+/// Every code an API error carries (`{"error": {"code": …}}`); the OpenAPI description lists
+/// them from this type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A path parameter that is not a system or version number (`/api/systems/abc`).
+    BadPath,
+    /// A malformed or unknown query parameter (`?as_of=tomorrow`, `?kind=x`).
+    BadQuery,
+    /// A body that is not UTF-8 text.
+    BadBody,
+    /// A body over the server's limit (`--max-body`).
+    BodyTooLarge,
+    /// No valid bearer token or session.
+    Unauthorized,
+    /// A write with the session cookie from another site.
+    CrossSite,
+    /// The system or version does not exist.
+    NotFound,
+    /// The model is not valid: `diagnostics` says where and why.
+    InvalidModel,
+    /// The server has no typst to render PDFs with.
+    TypstMissing,
+    /// Rendering took longer than the limit.
+    RenderTimeout,
+    /// typst failed on the document.
+    RenderFailed,
+    /// Anything else; the server's log has the details.
+    Internal,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 12] = [
+        ErrorCode::BadPath,
+        ErrorCode::BadQuery,
+        ErrorCode::BadBody,
+        ErrorCode::BodyTooLarge,
+        ErrorCode::Unauthorized,
+        ErrorCode::CrossSite,
+        ErrorCode::NotFound,
+        ErrorCode::InvalidModel,
+        ErrorCode::TypstMissing,
+        ErrorCode::RenderTimeout,
+        ErrorCode::RenderFailed,
+        ErrorCode::Internal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadPath => "bad_path",
+            ErrorCode::BadQuery => "bad_query",
+            ErrorCode::BadBody => "bad_body",
+            ErrorCode::BodyTooLarge => "body_too_large",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::CrossSite => "cross_site",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::InvalidModel => "invalid_model",
+            ErrorCode::TypstMissing => "typst_missing",
+            ErrorCode::RenderTimeout => "render_timeout",
+            ErrorCode::RenderFailed => "render_failed",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status the code is answered with.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::BadPath | ErrorCode::BadQuery | ErrorCode::BadBody => {
+                StatusCode::BAD_REQUEST
+            }
+            ErrorCode::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::CrossSite => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::InvalidModel => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::TypstMissing => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::RenderTimeout => StatusCode::GATEWAY_TIMEOUT,
+            ErrorCode::RenderFailed | ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the code means, for the description.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ErrorCode::BadPath => "a path parameter that is not a system or version number",
+            ErrorCode::BadQuery => "a malformed or unknown query parameter",
+            ErrorCode::BadBody => "a body that is not UTF-8 text",
+            ErrorCode::BodyTooLarge => "a body over the server's limit",
+            ErrorCode::Unauthorized => "no valid bearer token or session",
+            ErrorCode::CrossSite => "a write with the session cookie from another site",
+            ErrorCode::NotFound => "the system or version does not exist",
+            ErrorCode::InvalidModel => "the model is not valid; `diagnostics` says where and why",
+            ErrorCode::TypstMissing => "the server has no typst to render PDFs with",
+            ErrorCode::RenderTimeout => "rendering took longer than the limit",
+            ErrorCode::RenderFailed => "typst failed on the document",
+            ErrorCode::Internal => "anything else; the server's log has the details",
+        }
+    }
 }
 
 /// An API failure, answered as JSON.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorInner<'a>,
+/// The body of every API error.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Error")]
+pub struct ErrorBody<'a> {
+    pub error: ErrorInner<'a>,
 }
 
-#[derive(Serialize)]
-struct ErrorInner<'a> {
-    status: u16,
-    code: &'a str,
-    message: &'a str,
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ErrorDetail")]
+pub struct ErrorInner<'a> {
+    /// The HTTP status, repeated.
+    pub status: u16,
+    pub code: ErrorCode,
+    /// What went wrong, for a person.
+    pub message: &'a str,
+    /// For `invalid_model`: each problem with its file, line and column.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    diagnostics: &'a [Diagnostic],
+    pub diagnostics: &'a [Diagnostic],
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code,
@@ -96,14 +188,18 @@ impl ApiError {
     fn not_found(what: &str) -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("{what} does not exist"),
         )
     }
 
     pub fn internal(e: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %e, "internal error");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            e.to_string(),
+        )
     }
 }
 
@@ -132,7 +228,7 @@ impl From<crate::InputError> for ApiError {
     fn from(e: crate::InputError) -> ApiError {
         ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "invalid_model",
+            code: ErrorCode::InvalidModel,
             message: e
                 .diagnostics
                 .first()
@@ -159,9 +255,9 @@ impl From<crate::typst::TypstError> for ApiError {
     fn from(e: crate::typst::TypstError) -> ApiError {
         use crate::typst::TypstError::*;
         let (status, code) = match &e {
-            NotFound { .. } => (StatusCode::SERVICE_UNAVAILABLE, "typst_missing"),
-            Timeout(_) => (StatusCode::GATEWAY_TIMEOUT, "render_timeout"),
-            Failed { .. } | Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, "render_failed"),
+            NotFound { .. } => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::TypstMissing),
+            Timeout(_) => (StatusCode::GATEWAY_TIMEOUT, ErrorCode::RenderTimeout),
+            Failed { .. } | Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::RenderFailed),
         };
         ApiError::new(status, code, e.to_string())
     }
@@ -170,9 +266,9 @@ impl From<crate::typst::TypstError> for ApiError {
 impl From<BytesRejection> for ApiError {
     fn from(e: BytesRejection) -> ApiError {
         let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            "body_too_large"
+            ErrorCode::BodyTooLarge
         } else {
-            "bad_body"
+            ErrorCode::BadBody
         };
         ApiError::new(e.status(), code, e.body_text())
     }
@@ -191,7 +287,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(t)) => Ok(Path(t)),
-            Err(e) => Err(ApiError::new(e.status(), "bad_path", e.body_text())),
+            Err(e) => Err(ApiError::new(e.status(), ErrorCode::BadPath, e.body_text())),
         }
     }
 }
@@ -209,7 +305,11 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(t)) => Ok(Query(t)),
-            Err(e) => Err(ApiError::new(e.status(), "bad_query", e.body_text())),
+            Err(e) => Err(ApiError::new(
+                e.status(),
+                ErrorCode::BadQuery,
+                e.body_text(),
+            )),
         }
     }
 }
@@ -224,7 +324,7 @@ impl FromRequestParts<AppState> for ApiUser {
         principal(parts, state).map(ApiUser).ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "unauthorized",
+                ErrorCode::Unauthorized,
                 "give a bearer token (Authorization: Bearer …) or log in",
             )
         })
@@ -244,15 +344,20 @@ pub fn principal(parts: &Parts, state: &AppState) -> Option<Principal> {
 }
 
 /// How to judge a model: `?policy=&as_of=&lang=`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct Judging {
+    /// Policy profile id (default: the model's, else the one for the controller's kind and
+    /// country).
     pub policy: Option<String>,
+    /// Judge the facts as of this date (default: today).
     pub as_of: Option<NaiveDate>,
+    /// Language of the explanations (default: the model's, else the authority's).
     pub lang: Option<Lang>,
     /// The file name to report the model under (default `model.yaml`).
     pub file: Option<String>,
-    /// For saves: the system's name (default: the model's title) or the version's note.
+    /// For a new system: its name (default: the model's title).
     pub name: Option<String>,
+    /// For a saved version: a note, e.g. the vendor's notice.
     pub note: Option<String>,
 }
 
@@ -276,7 +381,7 @@ fn model_text(body: Result<Bytes, BytesRejection>) -> Result<String, ApiError> {
     String::from_utf8(body.to_vec()).map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "bad_body",
+            ErrorCode::BadBody,
             "the model must be UTF-8 text (YAML or JSON)",
         )
     })
@@ -305,10 +410,11 @@ async fn list_systems(State(state): State<AppState>, _user: ApiUser) -> Result<R
     Ok(Json(state.store.systems().await?).into_response())
 }
 
-#[derive(Serialize)]
-struct Created {
-    system: crate::store::System,
-    version: crate::store::VersionSummary,
+/// A new system and its first version.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Created {
+    pub system: crate::store::System,
+    pub version: crate::store::VersionSummary,
 }
 
 /// `POST /api/systems`: a new system with the body as its first version.
@@ -328,11 +434,12 @@ async fn create_system(
     Ok((StatusCode::CREATED, Json(Created { system, version })).into_response())
 }
 
-#[derive(Serialize)]
-struct SystemWithVersions {
+/// A system and the summaries of all its versions, oldest first.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct SystemWithVersions {
     #[serde(flatten)]
-    system: crate::store::System,
-    history: Vec<crate::store::VersionSummary>,
+    pub system: crate::store::System,
+    pub history: Vec<crate::store::VersionSummary>,
 }
 
 async fn get_system(
@@ -396,10 +503,12 @@ async fn get_version(
     Ok(Json(v).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct MemoQuery {
+    /// Language of the document (default: the version's).
     pub lang: Option<Lang>,
-    /// `memo` (default) or `consult`.
+    /// `memo` (the decision memo, default) or `consult` (the prior-consultation pack).
+    #[schemars(regex(pattern = "^(memo|consult)$"))]
     pub kind: Option<String>,
 }
 
@@ -425,7 +534,7 @@ pub async fn version_pdf(
         other => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "bad_query",
+                ErrorCode::BadQuery,
                 format!("kind must be memo or consult, not `{other}`"),
             ))
         }
@@ -460,12 +569,17 @@ async fn memo_pdf(
     Ok(pdf_response(&name, pdf))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct DiffQuery {
+    /// The older version's number (default: the one before `to`).
     pub from: Option<i64>,
+    /// The newer version's number (default: the latest).
     pub to: Option<i64>,
+    /// The day the vendor gave notice of the change.
     pub notice_date: Option<NaiveDate>,
+    /// Days to object, instead of the period in the processor's DPA.
     pub objection_days: Option<u32>,
+    /// Language of the explanations.
     pub lang: Option<Lang>,
 }
 
@@ -517,12 +631,16 @@ async fn diff(
 /// The most systems one comparison takes (each is assessed with every option).
 pub const MAX_COMPARED: usize = 20;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct CompareQuery {
-    /// Comma-separated system ids; their latest versions are compared.
+    /// Comma-separated system ids (at most 20); their latest versions are compared.
+    #[schemars(regex(pattern = "^[0-9]+(,[0-9]+)*$"))]
     pub systems: String,
+    /// Policy profile id (default: the first system's).
     pub policy: Option<String>,
+    /// Judge the facts as of this date (default: the first system's).
     pub as_of: Option<NaiveDate>,
+    /// Language of the explanations.
     pub lang: Option<Lang>,
 }
 
@@ -540,21 +658,21 @@ pub async fn comparison(
         .map_err(|_| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "bad_query",
+                ErrorCode::BadQuery,
                 "systems must be comma-separated system ids, e.g. ?systems=1,2",
             )
         })?;
     if ids.is_empty() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            "bad_query",
+            ErrorCode::BadQuery,
             "name at least one system: ?systems=1,2",
         ));
     }
     if ids.len() > MAX_COMPARED {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            "bad_query",
+            ErrorCode::BadQuery,
             format!("compare at most {MAX_COMPARED} systems at once"),
         ));
     }

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod openapi;
 pub mod ui;
 
 use crate::knowledge::Knowledge;
@@ -56,6 +57,8 @@ pub struct AppState {
     /// None when typst is missing: memo downloads then answer 503 and say how to install it.
     pub typst: Option<Typst>,
     pub secure_cookies: bool,
+    /// The OpenAPI description, generated once for this server's knowledge base.
+    pub openapi: Arc<str>,
 }
 
 impl AppState {
@@ -69,7 +72,6 @@ impl AppState {
     ) -> Result<AppState, crate::memo::RenderError> {
         Ok(AppState {
             store,
-            kb: Arc::new(kb),
             renderer: Arc::new(Renderer::new()?),
             web: Arc::new(ui::Web::new()?),
             auth: Arc::new(auth),
@@ -80,6 +82,8 @@ impl AppState {
             logins: Arc::new(auth::LoginGate::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            openapi: openapi::document(&kb).to_string().into(),
+            kb: Arc::new(kb),
             typst,
             secure_cookies,
         })
@@ -223,6 +227,14 @@ async fn browser_safety(
             };
         if cross_site || foreign_origin {
             tracing::warn!(path = %req.uri().path(), ?site, "cross-site write refused");
+            if req.uri().path().starts_with("/api/") {
+                return api::ApiError::new(
+                    axum::http::StatusCode::FORBIDDEN,
+                    api::ErrorCode::CrossSite,
+                    "cross-site requests may not change the register",
+                )
+                .into_response();
+            }
             return (
                 axum::http::StatusCode::FORBIDDEN,
                 "cross-site requests may not change the register",

@@ -2,7 +2,7 @@
 //! come from `templates/web/lang/*.yaml` and, for verdicts, roles and the like, from the memo's
 //! wording; tera escapes every value for HTML.
 
-use super::api::{self, ApiError, CompareQuery, DiffQuery, MemoQuery};
+use super::api::{self, ApiError, CompareQuery, DiffQuery, ErrorCode, MemoQuery};
 use super::auth::{self, Principal};
 use super::AppState;
 use crate::diag::Diagnostic;
@@ -148,7 +148,7 @@ where
             Ok(axum::extract::Path(t)) => Ok(Path(t)),
             Err(e) => {
                 let user = api::principal(parts, state);
-                let err = ApiError::new(e.status(), "bad_path", e.body_text());
+                let err = ApiError::new(e.status(), ErrorCode::BadPath, e.body_text());
                 Err(error_page(state, lang(&parts.headers), user.as_ref(), err))
             }
         }
@@ -199,7 +199,7 @@ fn page(
 fn error_page(state: &AppState, lang: Lang, user: Option<&Principal>, e: ApiError) -> Response {
     let mut ctx = tera::Context::new();
     ctx.insert("status", &e.status.as_u16());
-    ctx.insert("code", e.code);
+    ctx.insert("code", e.code.as_str());
     ctx.insert("message", &e.message);
     ctx.insert("diagnostics", &e.diagnostics);
     page(state, lang, user, "error.html", e.status, ctx)
@@ -501,9 +501,9 @@ async fn read_form(mut multipart: Multipart) -> Result<ModelForm, ApiError> {
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     let status = e.status();
     let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-        "body_too_large"
+        ErrorCode::BodyTooLarge
     } else {
-        "bad_body"
+        ErrorCode::BadBody
     };
     ApiError::new(status, code, e.body_text())
 }
@@ -593,7 +593,7 @@ async fn system_with(
         let system = state.store.system(id).await?.ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
-                "not_found",
+                ErrorCode::NotFound,
                 "the system does not exist",
             )
         })?;
@@ -601,7 +601,7 @@ async fn system_with(
         let version = state.store.version(id, number).await?.ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
-                "not_found",
+                ErrorCode::NotFound,
                 "the version does not exist",
             )
         })?;
@@ -691,7 +691,7 @@ async fn add_version(
             Some(&user),
             ApiError::new(
                 StatusCode::NOT_FOUND,
-                "not_found",
+                ErrorCode::NotFound,
                 "the system does not exist",
             ),
         ),
@@ -732,7 +732,7 @@ impl DiffForm {
                 Some(s) => s.parse().map(Some).map_err(|_| {
                     ApiError::new(
                         StatusCode::BAD_REQUEST,
-                        "bad_query",
+                        ErrorCode::BadQuery,
                         format!("{name}: `{s}` is not valid"),
                     )
                 }),
@@ -762,7 +762,7 @@ async fn diff_page(
         let system = state.store.system(id).await?.ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
-                "not_found",
+                ErrorCode::NotFound,
                 "the system does not exist",
             )
         })?;
