@@ -66,4 +66,31 @@ fn main() {
         src,
     )
     .unwrap();
+    wording();
+}
+
+/// The documents' and the web pages' wording (`templates/{memo,web}/lang/*.yaml`) as JSON, so
+/// that a command reads only its language's words, with serde_json, when it needs them.
+fn wording() {
+    let out = Path::new(&env::var("OUT_DIR").unwrap()).join("wording");
+    fs::create_dir_all(&out).unwrap();
+    for part in ["memo", "web"] {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("templates")
+            .join(part)
+            .join("lang");
+        println!("cargo:rerun-if-changed={}", dir.display());
+        for lang in ["sv", "en", "da"] {
+            let file = dir.join(format!("{lang}.yaml"));
+            let text = fs::read_to_string(&file).expect("read a wording file");
+            let value: serde_json::Value = serde_saphyr::from_str(&text).unwrap_or_else(|e| {
+                let at = e
+                    .location()
+                    .map(|l| format!("{}:{}", l.line(), l.column()))
+                    .unwrap_or_else(|| "1:1".into());
+                panic!("templates/{part}/lang/{lang}.yaml:{at}: {e}")
+            });
+            fs::write(out.join(format!("{part}-{lang}.json")), value.to_string()).unwrap();
+        }
+    }
 }

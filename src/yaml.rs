@@ -30,9 +30,19 @@ impl std::error::Error for YamlError {}
 /// is skipped; the parser's own limits (events, depth, alias expansion) bound the work.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // The parser's limits grow with the text (already in memory, bounded by the caller: the
+    // server's body limit, a file the user chose), so a large real model passes while what a
+    // small text can expand into (aliases) stays bounded by the defaults.
+    let n = text.len();
+    let budget = serde_saphyr::budget! {
+        max_nodes: (n / 2).max(250_000),
+        max_events: n.max(1_000_000),
+        max_total_scalar_bytes: n.max(64 * 1024 * 1024),
+    };
     let options = serde_saphyr::options! {
         with_snippet: false,
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
+        budget: budget,
     };
     serde_saphyr::from_str_with_options(text, options).map_err(|e| {
         let (line, column) = e
@@ -90,6 +100,12 @@ fn in_users_words(msg: &str) -> (String, Option<&'static str>) {
         );
     }
     let starts = |p: &[&str]| p.iter().any(|p| msg.starts_with(p));
+    if starts(&["budget breached"]) {
+        return (
+            format!("the document is too large or too deeply nested to read ({})", &msg["budget breached: ".len().min(msg.len())..]),
+            Some("a model is a few nesting levels deep; aliases (`*name`) and deep nesting are not needed"),
+        );
+    }
     if starts(&["invalid u64", "invalid u32", "invalid usize"]) {
         said("expected a whole number of 0 or more", WHOLE)
     } else if starts(&["invalid i64", "invalid i32"]) {

@@ -553,3 +553,56 @@ fn completions_and_the_manual_page_are_generated() {
     assert_eq!(o.status.code(), Some(0));
     assert!(text(&o.stdout).contains(".TH tia"), "{}", text(&o.stdout));
 }
+
+/// The committed schema, as an editor's YAML language server uses it: every example is valid,
+/// and an unknown country, category or vendor, a missing controller, or `{}` are not.
+#[test]
+fn the_schema_accepts_every_example_and_rejects_unknown_ids() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("schema/model.schema.json").unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let mut seen = 0;
+    for dir in ["examples", "examples/procurement"] {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_none_or(|x| x != "yaml") {
+                continue;
+            }
+            let model: serde_json::Value =
+                tia::yaml::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            let errors: Vec<String> = validator
+                .iter_errors(&model)
+                .take(3)
+                .map(|e| format!("{e} at {}", e.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{}: {errors:#?}", p.display());
+            seen += 1;
+        }
+    }
+    assert!(seen >= 10);
+    let base: serde_json::Value =
+        tia::yaml::from_str(&std::fs::read_to_string("examples/stockholm-m365.yaml").unwrap())
+            .unwrap();
+    type Mutation = (&'static str, fn(&mut serde_json::Value));
+    let mutations: [Mutation; 5] = [
+        ("an unknown country", |m| {
+            m["controller"]["country"] = "XX".into()
+        }),
+        ("a lower-case country", |m| {
+            m["parties"][0]["incorporated"] = "ie".into()
+        }),
+        ("an unknown data category", |m| {
+            m["flows"][0]["data_categories"] = serde_json::json!(["identity", "shoe_size"])
+        }),
+        ("no controller", |m| {
+            m.as_object_mut().unwrap().remove("controller");
+        }),
+        ("an empty document", |m| *m = serde_json::json!({})),
+    ];
+    for (what, mutate) in mutations {
+        let mut m = base.clone();
+        mutate(&mut m);
+        assert!(!validator.is_valid(&m), "the schema accepts {what}");
+    }
+}

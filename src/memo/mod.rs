@@ -38,9 +38,30 @@ pub const DATA_FORMAT: &str = "tia-document";
 /// meaning, the minor when fields are added.
 pub const DATA_VERSION: &str = "1.0";
 
-const STRINGS_SV: &str = include_str!("../../templates/memo/lang/sv.yaml");
-const STRINGS_EN: &str = include_str!("../../templates/memo/lang/en.yaml");
-const STRINGS_DA: &str = include_str!("../../templates/memo/lang/da.yaml");
+// The wording of `templates/memo/lang/*.yaml`, checked and turned into JSON by build.rs.
+const STRINGS_SV: &str = include_str!(concat!(env!("OUT_DIR"), "/wording/memo-sv.json"));
+const STRINGS_EN: &str = include_str!(concat!(env!("OUT_DIR"), "/wording/memo-en.json"));
+const STRINGS_DA: &str = include_str!(concat!(env!("OUT_DIR"), "/wording/memo-da.json"));
+
+/// One language's words, read on first use.
+#[derive(Default)]
+pub struct LazyWords {
+    sv: std::sync::OnceLock<Value>,
+    en: std::sync::OnceLock<Value>,
+    da: std::sync::OnceLock<Value>,
+}
+
+impl LazyWords {
+    /// The words of `lang` from the JSON build.rs wrote (checked when it was built).
+    pub fn get(&self, lang: Lang, sv: &str, en: &str, da: &str) -> &Value {
+        let (cell, text) = match lang {
+            Lang::Sv => (&self.sv, sv),
+            Lang::En => (&self.en, en),
+            Lang::Da => (&self.da, da),
+        };
+        cell.get_or_init(|| serde_json::from_str(text).expect("build.rs wrote valid JSON"))
+    }
+}
 
 /// The wording could not be read: a defect in `templates/memo/lang/`.
 #[derive(Debug, thiserror::Error)]
@@ -62,21 +83,13 @@ impl From<tera::Error> for RenderError {
 
 /// Builds the documents' data. Build once and reuse; it holds the wording.
 pub struct Renderer {
-    sv: Value,
-    en: Value,
-    da: Value,
+    words: LazyWords,
 }
 
 impl Renderer {
     pub fn new() -> Result<Renderer, RenderError> {
-        let strings = |text: &str, file: &str| -> Result<Value, RenderError> {
-            crate::yaml::from_str(text)
-                .map_err(|e| RenderError(format!("templates/memo/lang/{file}: {e}")))
-        };
         Ok(Renderer {
-            sv: strings(STRINGS_SV, "sv.yaml")?,
-            en: strings(STRINGS_EN, "en.yaml")?,
-            da: strings(STRINGS_DA, "da.yaml")?,
+            words: LazyWords::default(),
         })
     }
 
@@ -146,11 +159,7 @@ impl Renderer {
     }
 
     fn t(&self, lang: Lang) -> &Value {
-        match lang {
-            Lang::Sv => &self.sv,
-            Lang::En => &self.en,
-            Lang::Da => &self.da,
-        }
+        self.words.get(lang, STRINGS_SV, STRINGS_EN, STRINGS_DA)
     }
 }
 

@@ -56,17 +56,16 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/web/model_errors.html.tera"),
     ),
 ];
-const STRINGS_SV: &str = include_str!("../../templates/web/lang/sv.yaml");
-const STRINGS_EN: &str = include_str!("../../templates/web/lang/en.yaml");
-const STRINGS_DA: &str = include_str!("../../templates/web/lang/da.yaml");
+// The wording of `templates/web/lang/*.yaml`, checked and turned into JSON by build.rs.
+const STRINGS_SV: &str = include_str!(concat!(env!("OUT_DIR"), "/wording/web-sv.json"));
+const STRINGS_EN: &str = include_str!(concat!(env!("OUT_DIR"), "/wording/web-en.json"));
+const STRINGS_DA: &str = include_str!(concat!(env!("OUT_DIR"), "/wording/web-da.json"));
 const LANG_COOKIE: &str = "tia_lang";
 
 /// The UI's templates and wording.
 pub struct Web {
     tera: tera::Tera,
-    sv: Value,
-    en: Value,
-    da: Value,
+    words: crate::memo::LazyWords,
 }
 
 impl Web {
@@ -76,25 +75,14 @@ impl Web {
         tera.register_filter("or", crate::memo::or);
         tera.register_filter("value", crate::memo::value);
         tera.add_raw_templates(TEMPLATES.to_vec())?;
-        let parse = |text: &str| {
-            crate::yaml::from_str(text).map_err(|e| {
-                crate::memo::RenderError::from(tera::Error::msg(format!("templates/web/lang: {e}")))
-            })
-        };
         Ok(Web {
             tera,
-            sv: parse(STRINGS_SV)?,
-            en: parse(STRINGS_EN)?,
-            da: parse(STRINGS_DA)?,
+            words: Default::default(),
         })
     }
 
     pub fn wording(&self, lang: Lang) -> &Value {
-        match lang {
-            Lang::Sv => &self.sv,
-            Lang::En => &self.en,
-            Lang::Da => &self.da,
-        }
+        self.words.get(lang, STRINGS_SV, STRINGS_EN, STRINGS_DA)
     }
 }
 
