@@ -305,7 +305,10 @@ enum Failure {
 
 impl From<tia::memo::RenderError> for Failure {
     fn from(e: tia::memo::RenderError) -> Self {
-        Failure::Internal(e.into())
+        match e {
+            tia::memo::RenderError::TooLarge(_) => Failure::Config(e.into()),
+            tia::memo::RenderError::Template(_) => Failure::Internal(e.into()),
+        }
     }
 }
 

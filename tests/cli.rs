@@ -606,3 +606,36 @@ fn the_schema_accepts_every_example_and_rejects_unknown_ids() {
         assert!(!validator.is_valid(&m), "the schema accepts {what}");
     }
 }
+
+/// A model too large to lay out as a document is refused before typst starts: exit 2, the
+/// reason and what to do, and no PDF. Its JSON report is still available.
+#[test]
+fn a_memo_of_a_model_too_large_to_lay_out_is_refused_up_front() {
+    let dir = temp_dir("too-large");
+    let mut model = String::from("controller: { name: K, country: SE }\nprocessing:\n  purpose: P\n  data_categories: [identity]\nparties:\n");
+    let n = tia::memo::MAX_DOCUMENT_PARTIES + 1;
+    for i in 0..n {
+        model.push_str(&format!(
+            "  - {{ id: p{i}, role: processor, incorporated: SE, locations: [SE], parents: none }}\n"
+        ));
+    }
+    model.push_str("flows:\n");
+    for i in 0..n {
+        model.push_str(&format!(
+            "  - {{ from: controller, to: p{i}, access: cleartext }}\n"
+        ));
+    }
+    let file = dir.join("big.yaml");
+    std::fs::write(&file, model).unwrap();
+    let pdf = dir.join("big.pdf");
+    let o = tia(&["memo", file.to_str().unwrap(), "-o", pdf.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("501 parties") && err.contains("JSON report"),
+        "{err}"
+    );
+    assert!(!pdf.exists(), "no PDF is written");
+    let o = tia(&["assess", file.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+}

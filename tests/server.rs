@@ -1928,3 +1928,78 @@ fn an_answer_that_differs_from_the_description_is_caught() {
     report["verdict"] = serde_json::json!("fine");
     conforms(&doc, "post", "/api/assess", StatusCode::OK, &report);
 }
+
+#[tokio::test]
+async fn a_memo_too_large_to_lay_out_is_refused_before_rendering() {
+    let app = app().await;
+    let mut model = String::from("controller: { name: K, country: SE }\nprocessing:\n  purpose: P\n  data_categories: [identity]\nparties:\n");
+    let n = tia::memo::MAX_DOCUMENT_PARTIES + 1;
+    for i in 0..n {
+        model.push_str(&format!(
+            "  - {{ id: p{i}, role: processor, incorporated: SE, locations: [SE], parents: none }}\n"
+        ));
+    }
+    model.push_str("flows:\n");
+    for i in 0..n {
+        model.push_str(&format!(
+            "  - {{ from: controller, to: p{i}, access: cleartext }}\n"
+        ));
+    }
+    let r = app
+        .post_model("/api/systems", As::Token(TOKEN), &model)
+        .await;
+    r.expect(StatusCode::CREATED);
+    let id = r.json()["system"]["id"].as_i64().unwrap();
+    let path = "/api/systems/{id}/versions/{number}/memo.pdf";
+    let r = app.get(&concrete(path, id, 1), As::Token(TOKEN)).await;
+    let e = r.api_error(StatusCode::UNPROCESSABLE_ENTITY, "document_too_large");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("501 parties"),
+        "{e}"
+    );
+    conforms(&openapi(), "get", path, r.status, &e);
+}
+
+/// A body that sends one chunk and then nothing, ever.
+struct Stalling(bool);
+
+impl http_body::Body for Stalling {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if self.0 {
+            std::task::Poll::Pending
+        } else {
+            self.0 = true;
+            std::task::Poll::Ready(Some(Ok(http_body::Frame::data("controller:\n".into()))))
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_is_cut_off() {
+    let app = app().await;
+    tokio::time::pause();
+    let req = Request::post("/api/assess")
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .body(Body::new(Stalling(false)))
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let r = app.send(req).await;
+    let e = r.api_error(StatusCode::REQUEST_TIMEOUT, "slow_body");
+    assert_eq!(
+        started.elapsed().as_secs(),
+        tia::server::BODY_READ_TIMEOUT.as_secs(),
+        "{e}"
+    );
+    conforms(&openapi(), "post", "/api/assess", r.status, &e);
+    // Nothing was saved, and the server answers others meanwhile.
+    tokio::time::resume();
+    app.get("/health", As::Nobody).await.expect(StatusCode::OK);
+}

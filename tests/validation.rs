@@ -494,3 +494,37 @@ fn a_byte_order_mark_is_not_part_of_the_model() {
     let m = valid(&text);
     assert_eq!(m.controller.country, "SE");
 }
+
+#[test]
+fn a_name_longer_than_two_thousand_characters_is_refused_where_it_stands() {
+    let long = "A".repeat(2_001);
+    let text = format!("{OK_HEAD}parties:\n  - id: x\n    name: {long}\n    role: processor\n    incorporated: SE\n    locations: [SE]\n");
+    let d = one(&text);
+    assert!(d.message.contains("parties[0].name"), "{}", d.message);
+    assert!(d.message.contains("at most 2000"), "{}", d.message);
+    assert_eq!(d.line, 12);
+    // Exactly the limit is fine, and so is a long free text.
+    let ok = "Å".repeat(2_000);
+    valid(&format!("{OK_HEAD}parties:\n  - id: x\n    name: {ok}\n    role: processor\n    incorporated: SE\n    locations: [SE]\n"));
+    let purpose = "lön ".repeat(3_000);
+    valid(&OK_HEAD.replace("purpose: Lön", &format!("purpose: {purpose}")));
+    let too_long = "x".repeat(20_001);
+    let d = one(&OK_HEAD.replace("purpose: Lön", &format!("purpose: {too_long}")));
+    assert!(
+        d.message.contains("processing.purpose") && d.message.contains("at most 20000"),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn more_parties_than_the_limit_are_refused_before_any_work() {
+    let mut text = format!("{OK_HEAD}parties:\n");
+    for i in 0..=tia::model::MAX_PARTIES {
+        text.push_str(&format!(
+            "  - {{ id: p{i}, role: processor, incorporated: SE, locations: [SE] }}\n"
+        ));
+    }
+    let d = one(&text);
+    assert!(d.message.contains("100001 parties"), "{d:?}");
+    assert_eq!(d.line, 10, "points at `parties:`");
+}

@@ -63,10 +63,34 @@ impl LazyWords {
     }
 }
 
-/// The wording could not be read: a defect in `templates/memo/lang/`.
+/// Why a document's data could not be built.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot render the document: {0}")]
-pub struct RenderError(pub String);
+pub enum RenderError {
+    /// A defect in the templates or their wording.
+    #[error("cannot render the document: {0}")]
+    Template(String),
+    /// The model is too large for a document typst renders within its time limit.
+    #[error("{0}")]
+    TooLarge(String),
+}
+
+/// The most parties a memo or consultation pack lays out; past this typst's layout of the
+/// figure and the tables takes longer than the server's render timeout (400 parties: 12 s on
+/// two cores). The JSON report has no such limit.
+pub const MAX_DOCUMENT_PARTIES: usize = 500;
+/// The most flows a memo or consultation pack lays out.
+pub const MAX_DOCUMENT_FLOWS: usize = 1_000;
+
+/// Refuses, before any work, a model too large to lay out as a document.
+pub fn check_renderable(model: &crate::Model) -> Result<(), RenderError> {
+    let (p, f) = (model.parties.len(), model.flows.len());
+    if p > MAX_DOCUMENT_PARTIES || f > MAX_DOCUMENT_FLOWS {
+        return Err(RenderError::TooLarge(format!(
+            "the model has {p} parties and {f} flows; a document lays out at most {MAX_DOCUMENT_PARTIES} parties and {MAX_DOCUMENT_FLOWS} flows (use the JSON report, or split the model by processor)"
+        )));
+    }
+    Ok(())
+}
 
 impl From<tera::Error> for RenderError {
     fn from(e: tera::Error) -> Self {
@@ -77,7 +101,7 @@ impl From<tera::Error> for RenderError {
             msg.push_str(&s.to_string());
             source = s.source();
         }
-        RenderError(msg)
+        RenderError::Template(msg)
     }
 }
 
@@ -100,6 +124,7 @@ impl Renderer {
         report: &crate::Report,
         kb: &Knowledge,
     ) -> Result<Document, RenderError> {
+        check_renderable(model)?;
         let w = Words::new(self.t(report.language), report.language);
         let data = memo_data::memo(&w, model, report, kb);
         Ok(Document::new("memo", data, report.as_of))
@@ -112,6 +137,7 @@ impl Renderer {
         report: &crate::Report,
         kb: &Knowledge,
     ) -> Result<Document, RenderError> {
+        check_renderable(model)?;
         let w = Words::new(self.t(report.language), report.language);
         let data = memo_data::consult(&w, model, report, kb);
         Ok(Document::new("consult", data, report.as_of))

@@ -243,10 +243,52 @@ fn unsafe_character(text: &str, file: &str) -> Option<InputError> {
     ))
 }
 
-/// The first value holding a character [`unsafe_character`] refuses, located by its path.
+/// The most parties a model may have.
+pub const MAX_PARTIES: usize = 100_000;
+/// The most flows a model may have.
+pub const MAX_FLOWS: usize = 200_000;
+/// The longest name, id, title or reference, in characters.
+pub const MAX_NAME_CHARS: usize = 2_000;
+/// The longest free text (a purpose, a necessity, an assumption), in characters.
+pub const MAX_TEXT_CHARS: usize = 20_000;
+/// The fields held to [`MAX_NAME_CHARS`]: they name things in lists, figures and file names.
+const NAME_FIELDS: [&str; 9] = [
+    "id",
+    "name",
+    "from",
+    "to",
+    "vendor",
+    "title",
+    "reference",
+    "decision_body",
+    "assignee",
+];
+
+/// The first value holding a character [`unsafe_character`] refuses, or longer than its limit,
+/// located by its path.
 fn unsafe_values(v: &serde_json::Value, path: &str, r: &mut Resolver) {
     match v {
         serde_json::Value::String(s) => {
+            let field = path.rsplit('.').next().unwrap_or(path);
+            let field = field.split('[').next().unwrap_or(field);
+            let (limit, what) = if NAME_FIELDS.contains(&field) {
+                (MAX_NAME_CHARS, "a name or id")
+            } else {
+                (MAX_TEXT_CHARS, "a text")
+            };
+            // Bytes bound characters from above: count only when it could matter.
+            if s.len() > limit && s.chars().count() > limit {
+                r.err(
+                    path,
+                    format!(
+                        "`{path}` is {} characters long; {what} may have at most {limit}",
+                        s.chars().count()
+                    ),
+                    &format!("at most {limit} characters"),
+                    Some("shorten it; put long explanations in an assumption or the DPIA".into()),
+                );
+                return;
+            }
             if let Some(c) = s.chars().find(|c| is_unsafe_char(*c)) {
                 r.err(
                     path,
@@ -324,6 +366,25 @@ pub fn load_model(text: &str, file: &str, kb: &Knowledge) -> Result<Model, Input
             )))
         })?
     };
+    for (what, n, max) in [
+        ("parties", input.parties.len(), MAX_PARTIES),
+        ("flows", input.flows.len(), MAX_FLOWS),
+    ] {
+        if n > max {
+            return Err(InputError::from(
+                Diagnostic::new(
+                    file,
+                    // The top-level key's line, found without mapping the whole (large) text.
+                    text.lines()
+                        .position(|l| l.starts_with(&format!("{what}:")))
+                        .map_or((1, 1), |i| (i + 1, 1)),
+                    format!("the model has {n} {what}; tia reads at most {max}"),
+                )
+                .expected(format!("at most {max} {what}"))
+                .hint("split the service into several models, e.g. one per processor"),
+            ));
+        }
+    }
     let map = std::cell::OnceCell::new();
     let mut r = Resolver {
         kb,

@@ -59,6 +59,10 @@ pub enum ErrorCode {
     BadBody,
     /// A body over the server's limit (`--max-body`).
     BodyTooLarge,
+    /// A body that did not arrive within the time allowed.
+    SlowBody,
+    /// An assessment result over what the register stores per version.
+    ResultTooLarge,
     /// No valid bearer token or session.
     Unauthorized,
     /// A write with the session cookie from another site.
@@ -67,6 +71,8 @@ pub enum ErrorCode {
     NotFound,
     /// The model is not valid: `diagnostics` says where and why.
     InvalidModel,
+    /// The model is too large to lay out as a document within the render time limit.
+    DocumentTooLarge,
     /// The server has no typst to render PDFs with.
     TypstMissing,
     /// Rendering took longer than the limit.
@@ -78,15 +84,18 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::BadPath,
         ErrorCode::BadQuery,
         ErrorCode::BadBody,
         ErrorCode::BodyTooLarge,
+        ErrorCode::SlowBody,
+        ErrorCode::ResultTooLarge,
         ErrorCode::Unauthorized,
         ErrorCode::CrossSite,
         ErrorCode::NotFound,
         ErrorCode::InvalidModel,
+        ErrorCode::DocumentTooLarge,
         ErrorCode::TypstMissing,
         ErrorCode::RenderTimeout,
         ErrorCode::RenderFailed,
@@ -99,10 +108,13 @@ impl ErrorCode {
             ErrorCode::BadQuery => "bad_query",
             ErrorCode::BadBody => "bad_body",
             ErrorCode::BodyTooLarge => "body_too_large",
+            ErrorCode::SlowBody => "slow_body",
+            ErrorCode::ResultTooLarge => "result_too_large",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::CrossSite => "cross_site",
             ErrorCode::NotFound => "not_found",
             ErrorCode::InvalidModel => "invalid_model",
+            ErrorCode::DocumentTooLarge => "document_too_large",
             ErrorCode::TypstMissing => "typst_missing",
             ErrorCode::RenderTimeout => "render_timeout",
             ErrorCode::RenderFailed => "render_failed",
@@ -116,11 +128,14 @@ impl ErrorCode {
             ErrorCode::BadPath | ErrorCode::BadQuery | ErrorCode::BadBody => {
                 StatusCode::BAD_REQUEST
             }
-            ErrorCode::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::BodyTooLarge | ErrorCode::ResultTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::SlowBody => StatusCode::REQUEST_TIMEOUT,
             ErrorCode::CrossSite => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
-            ErrorCode::InvalidModel => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidModel | ErrorCode::DocumentTooLarge => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ErrorCode::TypstMissing => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::RenderTimeout => StatusCode::GATEWAY_TIMEOUT,
             ErrorCode::RenderFailed | ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -134,10 +149,17 @@ impl ErrorCode {
             ErrorCode::BadQuery => "a malformed or unknown query parameter",
             ErrorCode::BadBody => "a body that is not UTF-8 text",
             ErrorCode::BodyTooLarge => "a body over the server's limit",
+            ErrorCode::SlowBody => "the body did not arrive within 30 seconds",
+            ErrorCode::ResultTooLarge => {
+                "the assessment result is over what the register stores per version"
+            }
             ErrorCode::Unauthorized => "no valid bearer token or session",
             ErrorCode::CrossSite => "a write with the session cookie from another site",
             ErrorCode::NotFound => "the system or version does not exist",
             ErrorCode::InvalidModel => "the model is not valid; `diagnostics` says where and why",
+            ErrorCode::DocumentTooLarge => {
+                "the model is too large to lay out as a document; use the JSON report"
+            }
             ErrorCode::TypstMissing => "the server has no typst to render PDFs with",
             ErrorCode::RenderTimeout => "rendering took longer than the limit",
             ErrorCode::RenderFailed => "typst failed on the document",
@@ -241,7 +263,14 @@ impl From<crate::InputError> for ApiError {
 
 impl From<crate::memo::RenderError> for ApiError {
     fn from(e: crate::memo::RenderError) -> ApiError {
-        ApiError::internal(e)
+        match e {
+            crate::memo::RenderError::TooLarge(m) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::DocumentTooLarge,
+                m,
+            ),
+            e => ApiError::internal(e),
+        }
     }
 }
 
@@ -387,6 +416,33 @@ fn model_text(body: Result<Bytes, BytesRejection>) -> Result<String, ApiError> {
     })
 }
 
+/// The most bytes of a stored result (the report as JSON); past it a save is refused, so that no
+/// row grows without bound whatever the body limit is set to.
+pub const MAX_RESULT_BYTES: usize = 32 * 1024 * 1024;
+
+/// A version ready to store, or why it may not be.
+pub fn version_to_save(
+    file: &str,
+    text: &str,
+    report: &crate::Report,
+    note: Option<String>,
+    user: &str,
+) -> Result<NewVersion, ApiError> {
+    let v = NewVersion::from_report(file, text, report, note, user).map_err(ApiError::internal)?;
+    if v.result_json.len() > MAX_RESULT_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::ResultTooLarge,
+            format!(
+                "the assessment result is {} MB; the register stores at most {} MB per version (split the model by processor)",
+                v.result_json.len() / (1024 * 1024),
+                MAX_RESULT_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    Ok(v)
+}
+
 /// `POST /api/assess`: the JSON report for the model in the body; nothing is saved.
 async fn assess(
     State(state): State<AppState>,
@@ -426,8 +482,7 @@ async fn create_system(
 ) -> Result<Response, ApiError> {
     let text = model_text(body)?;
     let (model, report) = state.assess(&text, q.file(), &q.options()).await?;
-    let version = NewVersion::from_report(q.file(), &text, &report, q.note.clone(), &user.name)
-        .map_err(ApiError::internal)?;
+    let version = version_to_save(q.file(), &text, &report, q.note.clone(), &user.name)?;
     let name = q.name.clone().unwrap_or(model.title);
     let (system, version) = state.store.create_system(&name, &version).await?;
     tracing::info!(system = system.id, user = %user.name, verdict = %version.verdict, "system created");
@@ -479,8 +534,7 @@ async fn add_version(
 ) -> Result<Response, ApiError> {
     let text = model_text(body)?;
     let (_, report) = state.assess(&text, q.file(), &q.options()).await?;
-    let version = NewVersion::from_report(q.file(), &text, &report, q.note.clone(), &user.name)
-        .map_err(ApiError::internal)?;
+    let version = version_to_save(q.file(), &text, &report, q.note.clone(), &user.name)?;
     let saved = state
         .store
         .add_version(id, &version)

@@ -165,9 +165,78 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .merge(api::routes())
         .route("/health", axum::routing::get(health))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            body_limit,
+            read_body_in_time,
+        ))
         .layer(axum::middleware::from_fn(browser_safety))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The most time a client may take to send a whole request body; a slower one (one byte a
+/// second, or a body that never ends) is answered 408 and its connection's work ends.
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Reads a request body whole within [`BODY_READ_TIMEOUT`], at most one byte over the limit
+/// (so that the handlers' own limit still answers a body that is too large, in their shape).
+async fn read_body_in_time(
+    axum::extract::State(limit): axum::extract::State<usize>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::body::HttpBody;
+    use axum::response::IntoResponse;
+    if matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    ) {
+        return next.run(req).await;
+    }
+    let (parts, mut body) = req.into_parts();
+    let read = async {
+        let mut buf = Vec::new();
+        while buf.len() <= limit {
+            match std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await {
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        buf.extend_from_slice(&data);
+                    }
+                }
+                Some(Err(e)) => return Err(e),
+                None => break,
+            }
+        }
+        buf.truncate(limit + 1);
+        Ok(buf)
+    };
+    match tokio::time::timeout(BODY_READ_TIMEOUT, read).await {
+        Ok(Ok(buf)) => {
+            next.run(axum::extract::Request::from_parts(
+                parts,
+                axum::body::Body::from(buf),
+            ))
+            .await
+        }
+        Ok(Err(e)) => api::ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            api::ErrorCode::BadBody,
+            format!("the body could not be read: {e}"),
+        )
+        .into_response(),
+        Err(_) => {
+            tracing::warn!(path = %parts.uri.path(), "request body too slow, cut off");
+            api::ApiError::new(
+                axum::http::StatusCode::REQUEST_TIMEOUT,
+                api::ErrorCode::SlowBody,
+                format!(
+                    "the body did not arrive within {} seconds",
+                    BODY_READ_TIMEOUT.as_secs()
+                ),
+            )
+            .into_response()
+        }
+    }
 }
 
 /// `ok` when the server answers and its database does; 503 `database unavailable` otherwise,

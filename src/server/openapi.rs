@@ -86,7 +86,7 @@ pub const OPERATIONS: &[Operation] = &[
         success: 201,
         answer: Answer::Json(schema::<Created>),
         secured: true,
-        errors: &[],
+        errors: &[ErrorCode::ResultTooLarge],
     },
     Operation {
         method: "get",
@@ -122,7 +122,7 @@ pub const OPERATIONS: &[Operation] = &[
         success: 201,
         answer: Answer::Json(schema::<crate::store::VersionSummary>),
         secured: true,
-        errors: &[ErrorCode::NotFound],
+        errors: &[ErrorCode::NotFound, ErrorCode::ResultTooLarge],
     },
     Operation {
         method: "get",
@@ -148,6 +148,7 @@ pub const OPERATIONS: &[Operation] = &[
         secured: true,
         errors: &[
             ErrorCode::NotFound,
+            ErrorCode::DocumentTooLarge,
             ErrorCode::TypstMissing,
             ErrorCode::RenderTimeout,
             ErrorCode::RenderFailed,
@@ -220,6 +221,7 @@ impl Operation {
             codes.extend([
                 ErrorCode::BadBody,
                 ErrorCode::BodyTooLarge,
+                ErrorCode::SlowBody,
                 ErrorCode::InvalidModel,
                 ErrorCode::CrossSite,
             ]);

@@ -8,7 +8,6 @@ use super::AppState;
 use crate::diag::Diagnostic;
 use crate::model::Lang;
 use crate::report::AssessOptions;
-use crate::store::NewVersion;
 use axum::extract::{FromRequestParts, Multipart, Query, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -538,8 +537,7 @@ async fn create_system(
     };
     let note = (!form.note.is_empty()).then(|| form.note.clone());
     let saved = async {
-        let v = NewVersion::from_report(&form.file_name, &form.text, &report, note, &user.name)
-            .map_err(ApiError::internal)?;
+        let v = api::version_to_save(&form.file_name, &form.text, &report, note, &user.name)?;
         Ok::<_, ApiError>(state.store.create_system(&name, &v).await?)
     }
     .await;
@@ -657,8 +655,7 @@ async fn add_version(
     };
     let note = (!form.note.is_empty()).then(|| form.note.clone());
     let saved = async {
-        let v = NewVersion::from_report(&form.file_name, &form.text, &report, note, &user.name)
-            .map_err(ApiError::internal)?;
+        let v = api::version_to_save(&form.file_name, &form.text, &report, note, &user.name)?;
         Ok::<_, ApiError>(state.store.add_version(id, &v).await?)
     }
     .await;
