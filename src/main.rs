@@ -53,6 +53,9 @@ enum Command {
         #[arg(long)]
         token: bool,
     },
+    /// Manage the register's users (stored in its database).
+    #[command(subcommand)]
+    User(UserCommand),
     /// Print the JSON Schema of the model format.
     Schema,
     /// Write the bundled document templates (Typst) into a folder, to adapt them to an
@@ -182,6 +185,23 @@ struct DocArgs {
 enum DocFormat {
     Pdf,
     Json,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is asked for twice without echo on a terminal, or read as one
+    /// line from standard input (`printf '%s\n' "$PW" | tia user add …`); never from the
+    /// command line.
+    Add {
+        /// The user name to log in with.
+        name: String,
+        /// reader, editor, approver or admin.
+        #[arg(long, default_value = "editor")]
+        role: String,
+        /// The register's database (as for `tia serve`).
+        #[arg(long, env = "TIA_DB", default_value = "sqlite://tia.db")]
+        db: String,
+    },
 }
 
 #[derive(Args)]
@@ -575,6 +595,46 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::User(UserCommand::Add { name, role, db }) => {
+            let config = |m: String| Failure::Config(anyhow::anyhow!(m));
+            let role = tia::server::auth::Role::parse(&role).ok_or_else(|| {
+                config(format!(
+                    "unknown role `{role}`\nhint: one of reader, editor, approver, admin"
+                ))
+            })?;
+            let name = name.trim().to_string();
+            if name.is_empty()
+                || name.chars().count() > 200
+                || name.chars().any(tia::model::is_unsafe_char)
+            {
+                return Err(config(
+                    "the user name must be 1 to 200 printable characters".into(),
+                ));
+            }
+            let password = read_new_password().map_err(config)?;
+            let hash = tia::server::auth::hash_password(&password);
+            let runtime =
+                tokio::runtime::Runtime::new().map_err(|e| Failure::Internal(e.into()))?;
+            let added = runtime.block_on(async {
+                let store = tia::store::Store::open(&db).await.map_err(|e| {
+                    config(format!(
+                        "cannot open the database {}: {e}",
+                        tia::store::redact_url(&db)
+                    ))
+                })?;
+                let added = store
+                    .add_user(&name, &hash, role.as_str(), "tia user add")
+                    .await
+                    .map_err(|e| Failure::Internal(e.into()));
+                store.close().await;
+                added
+            })?;
+            if !added {
+                return Err(config(format!("a user `{name}` already exists")));
+            }
+            eprintln!("added {name} ({})", role.as_str());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::HashPassword { token } => {
             let mut secret = String::new();
             std::io::stdin()
@@ -654,4 +714,30 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             })
         }
     }
+}
+
+/// A new password: asked twice without echo on a terminal, else one line of standard input.
+/// At least 12 characters.
+fn read_new_password() -> Result<String, String> {
+    use std::io::IsTerminal;
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (at least 12 characters): ")
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        let again = rpassword::prompt_password("Repeat the password: ")
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        if first != again {
+            return Err("the two passwords differ".into());
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
+    if password.chars().count() < 12 {
+        return Err("the password must have at least 12 characters".into());
+    }
+    Ok(password)
 }

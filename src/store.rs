@@ -32,7 +32,10 @@ pub enum StoreError {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct System {
     pub id: i64,
+    /// The current name: the latest rename event's, else the name it was created with.
     pub name: String,
+    /// Whether the system has been withdrawn from the register (it stays, with its history).
+    pub withdrawn: bool,
     pub created_at: String,
     pub created_by: String,
     pub versions: i64,
@@ -66,6 +69,48 @@ pub struct Version {
     pub model_text: String,
     /// The JSON report as it was when saved.
     pub result: serde_json::Value,
+}
+
+/// Something that happened to a system after it was saved: a version signed off as decision
+/// basis, the system renamed or withdrawn. Events are never changed or deleted.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Event {
+    pub id: i64,
+    pub system_id: i64,
+    /// The version the event concerns (a sign-off), if any.
+    pub version_number: Option<i64>,
+    pub kind: EventKind,
+    /// Who did it.
+    pub actor: String,
+    pub at: String,
+    pub comment: Option<String>,
+    /// For a rename: the new name.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// "Approved as decision basis" by an approver.
+    SignOff,
+    Rename,
+    Withdraw,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::SignOff => "sign_off",
+            EventKind::Rename => "rename",
+            EventKind::Withdraw => "withdraw",
+        }
+    }
+
+    fn parse(s: &str) -> Option<EventKind> {
+        [EventKind::SignOff, EventKind::Rename, EventKind::Withdraw]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
 }
 
 /// What a new version holds; built from a model and its assessment by the caller.
@@ -345,6 +390,197 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// Records an event; None when the system (or the version named) does not exist.
+    pub async fn add_event(
+        &self,
+        system_id: i64,
+        version_number: Option<i64>,
+        kind: EventKind,
+        actor: &str,
+        comment: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<Option<Event>, StoreError> {
+        let exists = match version_number {
+            Some(n) => self.version_summary(system_id, n).await?.is_some(),
+            None => self.system(system_id).await?.is_some(),
+        };
+        if !exists {
+            return Ok(None);
+        }
+        let id: i64 = sqlx::query(
+            "INSERT INTO events (system_id, version_number, kind, actor, at, comment, name) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(system_id)
+        .bind(version_number)
+        .bind(kind.as_str())
+        .bind(actor)
+        .bind(now())
+        .bind(comment)
+        .bind(name)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get(0)?;
+        Ok(self
+            .events(system_id)
+            .await?
+            .into_iter()
+            .find(|e| e.id == id))
+    }
+
+    /// A system's events, oldest first.
+    pub async fn events(&self, system_id: i64) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, system_id, version_number, kind, actor, at, comment, name FROM events \
+             WHERE system_id = $1 ORDER BY id",
+        )
+        .bind(system_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                Ok(Event {
+                    id: r.try_get("id")?,
+                    system_id: r.try_get("system_id")?,
+                    version_number: r.try_get("version_number")?,
+                    kind: EventKind::parse(&kind)
+                        .ok_or_else(|| sqlx::Error::Protocol(format!("unknown event `{kind}`")))?,
+                    actor: r.try_get("actor")?,
+                    at: r.try_get("at")?,
+                    comment: r.try_get("comment")?,
+                    name: r.try_get("name")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// Adds a user; false when the name is taken.
+    pub async fn add_user(
+        &self,
+        name: &str,
+        password_hash: &str,
+        role: &str,
+        created_by: &str,
+    ) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "INSERT INTO users (name, password_hash, role, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(password_hash)
+        .bind(role)
+        .bind(now())
+        .bind(created_by)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// A user's password hash and role.
+    pub async fn user(&self, name: &str) -> Result<Option<(String, String)>, StoreError> {
+        Ok(
+            sqlx::query("SELECT password_hash, role FROM users WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+                .transpose()?,
+        )
+    }
+
+    pub async fn user_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?)
+    }
+
+    /// Stores a session by the SHA-256 of its id, and forgets expired ones.
+    pub async fn create_session(
+        &self,
+        id_sha256: &str,
+        user: &str,
+        role: &str,
+        ttl: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        let now_s = now();
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(&now_s)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (id_sha256, user_name, role, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id_sha256)
+        .bind(user)
+        .bind(role)
+        .bind(later(ttl))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The user and role of a live session.
+    pub async fn session(&self, id_sha256: &str) -> Result<Option<(String, String)>, StoreError> {
+        Ok(sqlx::query(
+            "SELECT user_name, role FROM sessions WHERE id_sha256 = $1 AND expires_at > $2",
+        )
+        .bind(id_sha256)
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+        .transpose()?)
+    }
+
+    pub async fn delete_session(&self, id_sha256: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE id_sha256 = $1")
+            .bind(id_sha256)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a one-time setup token (by its SHA-256), valid for `ttl`.
+    pub async fn create_setup_token(
+        &self,
+        id_sha256: &str,
+        ttl: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO setup_tokens (id_sha256, expires_at) VALUES ($1, $2)")
+            .bind(id_sha256)
+            .bind(later(ttl))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether a setup token is live, without using it.
+    pub async fn setup_token_valid(&self, id_sha256: &str) -> Result<bool, StoreError> {
+        Ok(sqlx::query(
+            "SELECT COUNT(*) FROM setup_tokens WHERE id_sha256 = $1 AND expires_at > $2",
+        )
+        .bind(id_sha256)
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await?
+        .try_get::<i64, _>(0)?
+            == 1)
+    }
+
+    /// Uses a setup token: true once, for a live token; every later call is false (also on
+    /// another instance: the row is deleted in one statement).
+    pub async fn take_setup_token(&self, id_sha256: &str) -> Result<bool, StoreError> {
+        let r = sqlx::query("DELETE FROM setup_tokens WHERE id_sha256 = $1 AND expires_at > $2")
+            .bind(id_sha256)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
 }
 
 async fn insert_version(
@@ -387,7 +623,10 @@ fn system_sql(filter: &str) -> String {
         .map(|c| format!("v.{c}"))
         .collect();
     format!(
-        "SELECT s.id AS system_id, s.name AS system_name, s.created_at AS system_created_at, \
+        "SELECT s.id AS system_id, \
+         COALESCE((SELECT e.name FROM events e WHERE e.system_id = s.id AND e.kind = 'rename' ORDER BY e.id DESC LIMIT 1), s.name) AS system_name, \
+         (SELECT COUNT(*) FROM events w WHERE w.system_id = s.id AND w.kind = 'withdraw') AS system_withdrawn, \
+         s.created_at AS system_created_at, \
          s.created_by AS system_created_by, {} FROM systems s LEFT JOIN versions v \
          ON v.system_id = s.id AND v.number = (SELECT MAX(m.number) FROM versions m WHERE m.system_id = s.id) \
          {filter} ORDER BY s.id DESC",
@@ -403,6 +642,7 @@ fn system(row: &AnyRow) -> Result<System, sqlx::Error> {
     Ok(System {
         id: row.try_get("system_id")?,
         name: row.try_get("system_name")?,
+        withdrawn: row.try_get::<i64, _>("system_withdrawn")? > 0,
         created_at: row.try_get("system_created_at")?,
         created_by: row.try_get("system_created_by")?,
         versions: latest.as_ref().map_or(0, |v| v.number),
@@ -430,6 +670,12 @@ fn summary(row: &AnyRow) -> Result<VersionSummary, sqlx::Error> {
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A time `ttl` from now, in the same format as [`now`] (so that the two compare as text).
+fn later(ttl: std::time::Duration) -> String {
+    (chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::zero()))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// The backend a URL names, and the URL sqlx needs: a bare path is a SQLite file, and a SQLite

@@ -48,6 +48,7 @@ async fn state(dir: &std::path::Path, typst: Typst, slots: usize) -> AppState {
             name: "ci".into(),
             sha256: None,
             token: Some("0123456789abcdef0123".into()),
+            role: tia::server::auth::Role::Editor,
         }],
     })
     .unwrap();
@@ -168,25 +169,50 @@ fn serve_finishes_and_closes_the_database_on_sigterm() {
 }
 
 #[test]
-fn serve_refuses_to_start_without_credentials_and_never_prints_the_db_password() {
+fn serve_without_users_prints_a_one_time_setup_link_and_never_the_db_password() {
+    use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
-    let out = tia()
+    let port = free_port();
+    let mut child = tia()
         .arg("serve")
         .arg("--db")
         .arg(dir.path().join("tia.db"))
         .arg("--addr")
-        .arg(format!("127.0.0.1:{}", free_port()))
+        .arg(format!("127.0.0.1:{port}"))
         .env_remove("TIA_API_TOKEN")
         .env_remove("TIA_USER")
         .env_remove("TIA_AUTH_FILE")
-        .output()
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    // A configuration the server cannot start with is bad input: exit 2.
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    // The link is printed once, on standard error, with this server's address.
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains("/setup?token=") {
+                let _ = tx.send(line);
+            }
+        }
+    });
+    let line = rx.recv_timeout(Duration::from_secs(60));
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = line.expect("a setup link within a minute");
     assert!(
-        err.contains("no users or API tokens are configured"),
-        "{err}"
+        line.contains(&format!("http://127.0.0.1:{port}/setup?token=")),
+        "{line}"
+    );
+    let token = line.rsplit("token=").next().unwrap().trim();
+    assert!(token.len() >= 32, "{token}");
+    // The database keeps only the token's digest.
+    let db = std::fs::read(dir.path().join("tia.db")).unwrap_or_default();
+    assert!(
+        !String::from_utf8_lossy(&db).contains(token),
+        "the token itself is not stored"
     );
 
     let out = tia()

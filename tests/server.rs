@@ -9,7 +9,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
-use tia::server::auth::{hash_password, Auth, AuthFile, TokenEntry, UserEntry};
+use tia::server::auth::{hash_password, Auth, AuthFile, Role, TokenEntry, UserEntry};
 use tia::server::openapi::OPERATIONS;
 use tia::server::{router, AppState};
 use tia::store::Store;
@@ -20,6 +20,7 @@ const USER: &str = "dpo";
 const PASSWORD: &str = "correct horse battery staple";
 const TOKEN: &str = "test-token-0123456789abcdef";
 const TOKEN_NAME: &str = "ci";
+const READ_TOKEN: &str = "reader-token-0123456789abcdef";
 const LIMIT: usize = 1024 * 1024;
 const SMALL_LIMIT: usize = 64 * 1024;
 const BOUNDARY: &str = "tia-test-boundary-7MA4YWxkTrZu0gW";
@@ -71,16 +72,32 @@ async fn app_with(o: Options) -> App {
     let store = Store::open(dir.path().join("tia.db").to_str().unwrap())
         .await
         .unwrap();
+    let user = |name: &str, role: Role| UserEntry {
+        name: name.into(),
+        password_hash: password_hash().to_string(),
+        role,
+    };
     let auth = Auth::from_config(&AuthFile {
-        users: vec![UserEntry {
-            name: USER.into(),
-            password_hash: password_hash().to_string(),
-        }],
-        tokens: vec![TokenEntry {
-            name: TOKEN_NAME.into(),
-            sha256: None,
-            token: Some(TOKEN.into()),
-        }],
+        users: vec![
+            user(USER, Role::Admin),
+            user("reader", Role::Reader),
+            user("editor", Role::Editor),
+            user("approver", Role::Approver),
+        ],
+        tokens: vec![
+            TokenEntry {
+                name: TOKEN_NAME.into(),
+                sha256: None,
+                token: Some(TOKEN.into()),
+                role: Role::Editor,
+            },
+            TokenEntry {
+                name: "read-only".into(),
+                sha256: None,
+                token: Some(READ_TOKEN.into()),
+                role: Role::Reader,
+            },
+        ],
     })
     .unwrap();
     // Tests that render a PDF need typst; the others run without it (a render then answers
@@ -456,14 +473,24 @@ async fn openapi_describes_exactly_the_routes_and_every_live_answer_matches_it()
         )
         .await;
     r.expect(StatusCode::CREATED);
+    let admin = app.login().await;
     for op in OPERATIONS {
         let (method, path) = (op.method, op.path);
         let mut uri = concrete(path, id, 1);
         if path == "/api/compare" {
             uri.push_str(&format!("?systems={id},{other}"));
         }
+        let event = !op.model_body && method == "post";
+        if path.ends_with("/rename") {
+            uri.push_str("?name=Nytt%20namn");
+        }
         let r = match method {
             "get" => app.get(&uri, As::Token(TOKEN)).await,
+            // Sign-off, rename and withdrawal: the administrator, logged in.
+            "post" if event => {
+                app.call(Method::POST, &uri, As::Cookie(&admin), None, Body::empty())
+                    .await
+            }
             "post" => {
                 app.post_model(&uri, As::Token(TOKEN), &example("lasia-2026.yaml"))
                     .await
@@ -2002,4 +2029,303 @@ async fn a_body_that_does_not_arrive_in_time_is_cut_off() {
     // Nothing was saved, and the server answers others meanwhile.
     tokio::time::resume();
     app.get("/health", As::Nobody).await.expect(StatusCode::OK);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roles, sign-off and the register's events
+// ---------------------------------------------------------------------------------------------
+
+async fn cookie_for(app: &App, user: &str) -> String {
+    let r = app.login_as(user, PASSWORD, "/").await;
+    r.expect(StatusCode::SEE_OTHER);
+    r.cookie()
+}
+
+#[tokio::test]
+async fn a_reader_cannot_save_and_an_editor_cannot_sign_off() {
+    let app = app().await;
+    let doc = openapi();
+    let model = example("lasia-2024.yaml");
+    // A reader's token reads but cannot save.
+    let r = app
+        .post_model("/api/systems", As::Token(READ_TOKEN), &model)
+        .await;
+    let e = r.api_error(StatusCode::FORBIDDEN, "forbidden");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("editor"),
+        "{e}"
+    );
+    conforms(&doc, "post", "/api/systems", r.status, &e);
+    app.get("/api/systems", As::Token(READ_TOKEN))
+        .await
+        .expect(StatusCode::OK);
+    let id = app.create("lasia-2024.yaml").await;
+    // A reader logged in to the UI sees no form to save and cannot post one.
+    let reader = cookie_for(&app, "reader").await;
+    let page = app
+        .get(&format!("/systems/{id}"), As::Cookie(&reader))
+        .await;
+    page.expect(StatusCode::OK);
+    assert!(!page.text().contains("id=\"save-version\""));
+    assert!(!page.text().contains("id=\"sign-off\""));
+    let r = app
+        .post_form(
+            &format!("/systems/{id}/versions"),
+            &reader,
+            &[text_field("model_text", &example("lasia-2026.yaml"))],
+        )
+        .await;
+    r.expect(StatusCode::FORBIDDEN);
+    // An editor (the CI token) cannot sign off; the versions are unchanged.
+    let path = "/api/systems/{id}/versions/{number}/sign-off";
+    let r = app
+        .call(
+            Method::POST,
+            &concrete(path, id, 1),
+            As::Token(TOKEN),
+            None,
+            Body::empty(),
+        )
+        .await;
+    let e = r.api_error(StatusCode::FORBIDDEN, "forbidden");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("approver"),
+        "{e}"
+    );
+    conforms(&doc, "post", path, r.status, &e);
+    let editor = cookie_for(&app, "editor").await;
+    let page = app
+        .get(&format!("/systems/{id}"), As::Cookie(&editor))
+        .await;
+    assert!(page.text().contains("id=\"save-version\""));
+    assert!(!page.text().contains("id=\"sign-off\""));
+    let r = app
+        .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
+        .await;
+    assert_eq!(r.json()["events"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn a_sign_off_a_rename_and_a_withdrawal_are_events_in_the_history() {
+    let app = app().await;
+    let doc = openapi();
+    let id = app.create("lasia-2024.yaml").await;
+    // The approver signs version 1 off in the browser, with a comment.
+    let approver = cookie_for(&app, "approver").await;
+    let page = app
+        .get(&format!("/systems/{id}"), As::Cookie(&approver))
+        .await;
+    assert!(page.text().contains("id=\"sign-off\""));
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/systems/{id}/versions/1/sign-off"),
+            As::Cookie(&approver),
+            Some("application/x-www-form-urlencoded"),
+            "comment=Enligt+KS+2026%2F12+%C2%A74",
+        )
+        .await;
+    r.expect(StatusCode::SEE_OTHER);
+    // An editor renames it through the API; an editor may not withdraw it, the admin may.
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/api/systems/{id}/rename?name=L%C3%B6nesystemet"),
+            As::Token(TOKEN),
+            None,
+            Body::empty(),
+        )
+        .await;
+    r.expect(StatusCode::CREATED);
+    conforms(
+        &doc,
+        "post",
+        "/api/systems/{id}/rename",
+        r.status,
+        &r.json(),
+    );
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/api/systems/{id}/withdraw"),
+            As::Token(TOKEN),
+            None,
+            Body::empty(),
+        )
+        .await;
+    r.api_error(StatusCode::FORBIDDEN, "forbidden");
+    let admin = app.login().await;
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/api/systems/{id}/withdraw?comment=Ersatt"),
+            As::Cookie(&admin),
+            None,
+            Body::empty(),
+        )
+        .await;
+    r.expect(StatusCode::CREATED);
+    // The history has all three, in order, with who and why; the system has its new name and
+    // is marked withdrawn; its versions are untouched.
+    let r = app
+        .get(&format!("/api/systems/{id}"), As::Token(READ_TOKEN))
+        .await;
+    let s = r.json();
+    conforms(&doc, "get", "/api/systems/{id}", r.status, &s);
+    assert_eq!(s["name"], "Lönesystemet");
+    assert_eq!(s["withdrawn"], true);
+    assert_eq!(s["versions"], 1);
+    let events = s["events"].as_array().unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["sign_off", "rename", "withdraw"]);
+    assert_eq!(events[0]["actor"], "approver");
+    assert_eq!(events[0]["version_number"], 1);
+    assert_eq!(events[0]["comment"], "Enligt KS 2026/12 §4");
+    assert_eq!(events[1]["actor"], TOKEN_NAME);
+    assert_eq!(events[2]["actor"], USER);
+    // The page shows them to everyone, in words.
+    let reader = cookie_for(&app, "reader").await;
+    let page = app
+        .get(&format!("/systems/{id}"), As::Cookie(&reader))
+        .await
+        .page();
+    assert!(
+        page.contains("Godkänd som beslutsunderlag"),
+        "sign-off shown"
+    );
+    assert!(page.contains("Enligt KS 2026/12 §4"));
+    assert!(page.contains("Systemet är avvecklat"));
+    // Events are never changed: the database refuses it.
+    let refused = app
+        .state
+        .store
+        .execute_raw("UPDATE events SET actor = 'someone else'")
+        .await;
+    assert!(refused.is_err());
+    // A sign-off of a version that does not exist is 404, and control characters are refused.
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/systems/{id}/versions/9/sign-off"),
+            As::Cookie(&approver),
+            Some("application/x-www-form-urlencoded"),
+            "comment=x",
+        )
+        .await;
+    r.expect(StatusCode::NOT_FOUND);
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/api/systems/{id}/rename?name=a%E2%80%AEb"),
+            As::Token(TOKEN),
+            None,
+            Body::empty(),
+        )
+        .await;
+    r.api_error(StatusCode::BAD_REQUEST, "bad_query");
+}
+
+#[tokio::test]
+async fn sessions_live_in_the_database_and_are_shared_by_two_instances() {
+    // Two servers (two application states, each with its own memory) on one database: a login
+    // on the first is a session on the second, and a logout on the second ends it on both.
+    let app = app().await;
+    let url = app._dir.path().join("tia.db");
+    let store = Store::open(url.to_str().unwrap()).await.unwrap();
+    let kb = tia::Knowledge::embedded().unwrap();
+    let auth = Auth::from_config(&AuthFile {
+        users: vec![UserEntry {
+            name: USER.into(),
+            password_hash: password_hash().to_string(),
+            role: Role::Admin,
+        }],
+        tokens: vec![],
+    })
+    .unwrap();
+    let second_state = AppState::new(store, kb, auth, None, 1, false).unwrap();
+    let second = router(second_state, LIMIT);
+    let cookie = app.login().await;
+    let on_second = |req: Request<Body>| {
+        let r = second.clone();
+        async move { r.oneshot(req).await.unwrap() }
+    };
+    let res = on_second(
+        Request::get("/api/systems")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "the session is known to the second instance"
+    );
+    let res = on_second(
+        Request::post("/logout")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(res.status().is_redirection());
+    app.get("/api/systems", As::Cookie(&cookie))
+        .await
+        .api_error(StatusCode::UNAUTHORIZED, "unauthorized");
+}
+
+#[tokio::test]
+async fn the_first_administrator_is_created_once_with_the_setup_link() {
+    let app = app().await;
+    let token = "setup-token-0123456789abcdefghijkl";
+    let digest = tia::server::auth::hex(&tia::server::auth::sha256(token.as_bytes()));
+    app.state
+        .store
+        .create_setup_token(&digest, tia::server::SETUP_TTL)
+        .await
+        .unwrap();
+    app.get(&format!("/setup?token={token}"), As::Nobody)
+        .await
+        .expect(StatusCode::OK);
+    app.get("/setup?token=wrong", As::Nobody)
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let post = |form: String| async {
+        app.call(
+            Method::POST,
+            "/setup",
+            As::Nobody,
+            Some("application/x-www-form-urlencoded"),
+            form,
+        )
+        .await
+    };
+    let form = |pw: &str, repeat: &str| {
+        format!("token={token}&username=kim&password={pw}&repeat={repeat}")
+    };
+    post(form("short", "short"))
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    post(form("a-long-password-1", "a-long-password-2"))
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(form("a-long-password-1", "a-long-password-1")).await;
+    r.expect(StatusCode::SEE_OTHER);
+    // Used: a second use is refused, and the new administrator can log in and withdraw.
+    post(form("another-password-1", "another-password-1"))
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let r = app.login_as("kim", "a-long-password-1", "/").await;
+    r.expect(StatusCode::SEE_OTHER);
+    let kim = r.cookie();
+    let id = app.create("lasia-2024.yaml").await;
+    app.call(
+        Method::POST,
+        &format!("/api/systems/{id}/withdraw"),
+        As::Cookie(&kim),
+        None,
+        Body::empty(),
+    )
+    .await
+    .expect(StatusCode::CREATED);
 }

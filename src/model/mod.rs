@@ -214,7 +214,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// A control character other than tab, line feed and carriage return, or a bidirectional
 /// override or isolate.
-fn is_unsafe_char(c: char) -> bool {
+pub fn is_unsafe_char(c: char) -> bool {
     (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }

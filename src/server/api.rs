@@ -30,6 +30,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/systems/{id}/versions/{number}", get(get_version))
         .route(
+            "/api/systems/{id}/versions/{number}/sign-off",
+            post(sign_off),
+        )
+        .route("/api/systems/{id}/rename", post(rename))
+        .route("/api/systems/{id}/withdraw", post(withdraw))
+        .route(
             "/api/systems/{id}/versions/{number}/memo.pdf",
             get(memo_pdf),
         )
@@ -67,6 +73,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// A write with the session cookie from another site.
     CrossSite,
+    /// The caller's role may not do this (a reader saving, an editor signing off).
+    Forbidden,
     /// The system or version does not exist.
     NotFound,
     /// The model is not valid: `diagnostics` says where and why.
@@ -84,7 +92,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::BadPath,
         ErrorCode::BadQuery,
         ErrorCode::BadBody,
@@ -93,6 +101,7 @@ impl ErrorCode {
         ErrorCode::ResultTooLarge,
         ErrorCode::Unauthorized,
         ErrorCode::CrossSite,
+        ErrorCode::Forbidden,
         ErrorCode::NotFound,
         ErrorCode::InvalidModel,
         ErrorCode::DocumentTooLarge,
@@ -112,6 +121,7 @@ impl ErrorCode {
             ErrorCode::ResultTooLarge => "result_too_large",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::CrossSite => "cross_site",
+            ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::InvalidModel => "invalid_model",
             ErrorCode::DocumentTooLarge => "document_too_large",
@@ -131,7 +141,7 @@ impl ErrorCode {
             ErrorCode::BodyTooLarge | ErrorCode::ResultTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::SlowBody => StatusCode::REQUEST_TIMEOUT,
-            ErrorCode::CrossSite => StatusCode::FORBIDDEN,
+            ErrorCode::CrossSite | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::InvalidModel | ErrorCode::DocumentTooLarge => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -155,6 +165,7 @@ impl ErrorCode {
             }
             ErrorCode::Unauthorized => "no valid bearer token or session",
             ErrorCode::CrossSite => "a write with the session cookie from another site",
+            ErrorCode::Forbidden => "the caller's role may not do this",
             ErrorCode::NotFound => "the system or version does not exist",
             ErrorCode::InvalidModel => "the model is not valid; `diagnostics` says where and why",
             ErrorCode::DocumentTooLarge => {
@@ -350,7 +361,7 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        principal(parts, state).map(ApiUser).ok_or_else(|| {
+        principal(parts, state).await.map(ApiUser).ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 ErrorCode::Unauthorized,
@@ -360,16 +371,33 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
-/// The principal of a request, from its bearer token or session cookie.
-pub fn principal(parts: &Parts, state: &AppState) -> Option<Principal> {
+/// The principal of a request, from its bearer token or its session cookie (looked up in the
+/// database, so that every instance knows every session).
+pub async fn principal(parts: &Parts, state: &AppState) -> Option<Principal> {
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let token = value.to_str().ok()?.strip_prefix("Bearer ")?;
         return state.auth.token(token.trim());
     }
     let cookies = parts.headers.get(header::COOKIE)?.to_str().ok()?;
-    state
-        .auth
-        .session(auth::cookie(cookies, auth::SESSION_COOKIE)?)
+    let id = auth::cookie(cookies, auth::SESSION_COOKIE)?;
+    auth::session(&state.store, id).await
+}
+
+/// Refuses a principal whose role is below `needed` (403 `forbidden`).
+pub fn require(user: &Principal, needed: auth::Role, what: &str) -> Result<(), ApiError> {
+    if user.role >= needed {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        ErrorCode::Forbidden,
+        format!(
+            "{what} needs the role `{}`; `{}` has `{}`",
+            needed.as_str(),
+            user.name,
+            user.role.as_str()
+        ),
+    ))
 }
 
 /// How to judge a model: `?policy=&as_of=&lang=`.
@@ -480,6 +508,7 @@ async fn create_system(
     Query(q): Query<Judging>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    require(&user, auth::Role::Editor, "creating a system")?;
     let text = model_text(body)?;
     let (model, report) = state.assess(&text, q.file(), &q.options()).await?;
     let version = version_to_save(q.file(), &text, &report, q.note.clone(), &user.name)?;
@@ -489,12 +518,129 @@ async fn create_system(
     Ok((StatusCode::CREATED, Json(Created { system, version })).into_response())
 }
 
-/// A system and the summaries of all its versions, oldest first.
+/// A system, the summaries of all its versions and its events (sign-offs, renames,
+/// withdrawal), oldest first.
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct SystemWithVersions {
     #[serde(flatten)]
     pub system: crate::store::System,
     pub history: Vec<crate::store::VersionSummary>,
+    pub events: Vec<crate::store::Event>,
+}
+
+/// `?comment=` for a sign-off or a withdrawal; `?name=` for a rename.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct EventQuery {
+    /// Why, in a sentence (shown in the history and exported with the version).
+    pub comment: Option<String>,
+    /// For a rename: the new name (at most 2,000 characters).
+    pub name: Option<String>,
+}
+
+/// Records an event after checking the role and the text (length, no control characters).
+pub async fn record_event(
+    state: &AppState,
+    user: &Principal,
+    id: i64,
+    version: Option<i64>,
+    kind: crate::store::EventKind,
+    q: &EventQuery,
+) -> Result<crate::store::Event, ApiError> {
+    use crate::store::EventKind;
+    let (needed, what) = match kind {
+        EventKind::SignOff => (auth::Role::Approver, "signing off a version"),
+        EventKind::Rename => (auth::Role::Editor, "renaming a system"),
+        EventKind::Withdraw => (auth::Role::Admin, "withdrawing a system"),
+    };
+    require(user, needed, what)?;
+    let clean = |field: &str, v: &Option<String>, max: usize| -> Result<Option<String>, ApiError> {
+        let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        if v.chars().count() > max || v.chars().any(crate::model::is_unsafe_char) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadQuery,
+                format!("{field} must be printable text of at most {max} characters"),
+            ));
+        }
+        Ok(Some(v.to_string()))
+    };
+    let comment = clean("comment", &q.comment, crate::model::MAX_TEXT_CHARS)?;
+    let name = clean("name", &q.name, crate::model::MAX_NAME_CHARS)?;
+    if kind == EventKind::Rename && name.is_none() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadQuery,
+            "give the new name: ?name=…",
+        ));
+    }
+    let event = state
+        .store
+        .add_event(
+            id,
+            version,
+            kind,
+            &user.name,
+            comment.as_deref(),
+            name.as_deref(),
+        )
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(if version.is_some() {
+                "the version"
+            } else {
+                "the system"
+            })
+        })?;
+    tracing::info!(system = id, ?version, kind = kind.as_str(), user = %user.name, "event recorded");
+    Ok(event)
+}
+
+async fn sign_off(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, number)): Path<(i64, i64)>,
+    Query(q): Query<EventQuery>,
+) -> Result<Response, ApiError> {
+    let e = record_event(
+        &state,
+        &user,
+        id,
+        Some(number),
+        crate::store::EventKind::SignOff,
+        &q,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(e)).into_response())
+}
+
+async fn rename(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<EventQuery>,
+) -> Result<Response, ApiError> {
+    let e = record_event(&state, &user, id, None, crate::store::EventKind::Rename, &q).await?;
+    Ok((StatusCode::CREATED, Json(e)).into_response())
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<EventQuery>,
+) -> Result<Response, ApiError> {
+    let e = record_event(
+        &state,
+        &user,
+        id,
+        None,
+        crate::store::EventKind::Withdraw,
+        &q,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(e)).into_response())
 }
 
 async fn get_system(
@@ -508,7 +654,13 @@ async fn get_system(
         .await?
         .ok_or_else(|| ApiError::not_found("the system"))?;
     let history = state.store.versions(id).await?;
-    Ok(Json(SystemWithVersions { system, history }).into_response())
+    let events = state.store.events(id).await?;
+    Ok(Json(SystemWithVersions {
+        system,
+        history,
+        events,
+    })
+    .into_response())
 }
 
 async fn list_versions(
@@ -532,6 +684,7 @@ async fn add_version(
     Query(q): Query<Judging>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    require(&user, auth::Role::Editor, "saving a version")?;
     let text = model_text(body)?;
     let (_, report) = state.assess(&text, q.file(), &q.options()).await?;
     let version = version_to_save(q.file(), &text, &report, q.note.clone(), &user.name)?;

@@ -27,6 +27,57 @@ pub struct UserEntry {
     pub name: String,
     /// An argon2 PHC string, as `tia hash-password` prints it.
     pub password_hash: String,
+    /// What the user may do (default `admin`: the file is the operator's).
+    #[serde(default = "Role::admin")]
+    pub role: Role,
+}
+
+/// What a user or token may do; each role may do what the ones before it may.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads the register, downloads documents.
+    Reader,
+    /// Also creates systems, saves versions and renames systems.
+    #[default]
+    Editor,
+    /// Also signs a version off as decision basis.
+    Approver,
+    /// Also withdraws systems.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Reader, Role::Editor, Role::Approver, Role::Admin];
+
+    fn admin() -> Role {
+        Role::Admin
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Reader => "reader",
+            Role::Editor => "editor",
+            Role::Approver => "approver",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -38,21 +89,25 @@ pub struct TokenEntry {
     pub sha256: Option<String>,
     #[serde(default)]
     pub token: Option<String>,
+    /// What the token may do (default `editor`: scripts save versions).
+    #[serde(default)]
+    pub role: Role,
 }
 
-/// The users and tokens the server accepts, and its live sessions.
+/// The users and tokens configured by file or environment. Users added with `tia user add` or
+/// the setup link live in the database, and so do sessions (shared by every instance).
 pub struct Auth {
     dummy_hash: String,
-    users: HashMap<String, String>,
-    tokens: Vec<(String, [u8; 32])>,
-    sessions: Mutex<HashMap<String, (String, Instant)>>,
-    session_ttl: Duration,
+    users: HashMap<String, (String, Role)>,
+    tokens: Vec<(String, [u8; 32], Role)>,
+    pub session_ttl: Duration,
 }
 
-/// Who made a request.
+/// Who made a request, and what they may do.
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub name: String,
+    pub role: Role,
 }
 
 pub const SESSION_COOKIE: &str = "tia_session";
@@ -77,6 +132,7 @@ impl Auth {
                     name: "api".into(),
                     sha256: None,
                     token: Some(token),
+                    role: Role::Editor,
                 });
             }
         }
@@ -87,6 +143,7 @@ impl Auth {
             config.users.push(UserEntry {
                 name,
                 password_hash: hash,
+                role: Role::Admin,
             });
         }
         Auth::from_config(&config)
@@ -101,7 +158,7 @@ impl Auth {
                     u.name
                 )
             })?;
-            users.insert(u.name.clone(), u.password_hash.clone());
+            users.insert(u.name.clone(), (u.password_hash.clone(), u.role));
         }
         let mut tokens = Vec::new();
         for t in &config.tokens {
@@ -116,10 +173,7 @@ impl Auth {
                     return Err(format!("token `{}` has neither sha256 nor token", t.name))
                 }
             };
-            tokens.push((t.name.clone(), digest));
-        }
-        if users.is_empty() && tokens.is_empty() {
-            return Err("no users or API tokens are configured, so nobody could use the register; give --auth FILE (see the README), or set TIA_API_TOKEN, or TIA_USER and TIA_PASSWORD_HASH (from `tia hash-password`)".into());
+            tokens.push((t.name.clone(), digest, t.role));
         }
         Ok(Auth {
             // An unknown user is checked against this hash, so that the answer takes as long as
@@ -127,9 +181,13 @@ impl Auth {
             dummy_hash: hash_password(&random_token()),
             users,
             tokens,
-            sessions: Mutex::new(HashMap::new()),
             session_ttl: Duration::from_secs(8 * 3600),
         })
+    }
+
+    /// Whether neither a user nor a token is configured by file or environment.
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty() && self.tokens.is_empty()
     }
 
     /// The principal a bearer token belongs to.
@@ -137,45 +195,67 @@ impl Auth {
         let digest = sha256(token.as_bytes());
         self.tokens
             .iter()
-            .find(|(_, d)| constant_time_eq(d, &digest))
-            .map(|(name, _)| Principal { name: name.clone() })
+            .find(|(_, d, _)| constant_time_eq(d, &digest))
+            .map(|(name, _, role)| Principal {
+                name: name.clone(),
+                role: *role,
+            })
     }
 
-    /// Checks a password and opens a session; returns the session id for the cookie.
-    pub fn login(&self, user: &str, password: &str) -> Option<String> {
-        let known = self.users.get(user);
-        let hash = known.unwrap_or(&self.dummy_hash);
-        let parsed = PasswordHash::new(hash).ok()?;
+    /// A user configured by file or environment: the password hash and role.
+    pub fn configured_user(&self, name: &str) -> Option<(String, Role)> {
+        self.users.get(name).cloned()
+    }
+
+    /// Checks a password against a user's hash; an unknown user (None) is checked against a
+    /// dummy hash, so that the answer takes as long and is always no. Slow: call it off the
+    /// async threads.
+    pub fn verify(&self, hash: Option<&str>, password: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(hash.unwrap_or(&self.dummy_hash)) else {
+            return false;
+        };
         let ok = Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok();
-        if !(ok && known.is_some()) {
-            return None;
-        }
-        let id = random_token();
-        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        sessions.retain(|_, (_, expires)| *expires > now);
-        sessions.insert(id.clone(), (user.to_string(), now + self.session_ttl));
-        Some(id)
+        ok && hash.is_some()
     }
+}
 
-    pub fn session(&self, id: &str) -> Option<Principal> {
-        let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        match sessions.get(id) {
-            Some((name, expires)) if *expires > Instant::now() => {
-                Some(Principal { name: name.clone() })
-            }
-            _ => None,
-        }
-    }
+/// Opens a session in the database; returns the id for the cookie (the database keeps only
+/// its SHA-256).
+pub async fn open_session(
+    store: &crate::store::Store,
+    user: &str,
+    role: Role,
+    ttl: Duration,
+) -> Result<String, crate::store::StoreError> {
+    let id = random_token();
+    store
+        .create_session(&hex(&sha256(id.as_bytes())), user, role.as_str(), ttl)
+        .await?;
+    Ok(id)
+}
 
-    pub fn logout(&self, id: &str) {
-        self.sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(id);
-    }
+/// The principal of a live session.
+pub async fn session(store: &crate::store::Store, id: &str) -> Option<Principal> {
+    let (name, role) = store
+        .session(&hex(&sha256(id.as_bytes())))
+        .await
+        .ok()
+        .flatten()?;
+    Some(Principal {
+        name,
+        role: Role::parse(&role)?,
+    })
+}
+
+pub async fn close_session(store: &crate::store::Store, id: &str) {
+    let _ = store.delete_session(&hex(&sha256(id.as_bytes()))).await;
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Failed logins a name or an address may have before it must wait.
@@ -311,7 +391,7 @@ pub fn token_digest(token: &str) -> String {
     crate::model::sha256_hex(token.as_bytes())
 }
 
-fn sha256(bytes: &[u8]) -> [u8; 32] {
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).into()
 }
@@ -356,29 +436,45 @@ mod tests {
             users: vec![UserEntry {
                 name: "dpo".into(),
                 password_hash: hash_password("correct horse"),
+                role: Role::Approver,
             }],
             tokens: vec![TokenEntry {
                 name: "ci".into(),
                 sha256: Some(token_digest("0123456789abcdef0123")),
                 token: None,
+                role: Role::Reader,
             }],
         })
         .unwrap();
-        assert_eq!(auth.token("0123456789abcdef0123").unwrap().name, "ci");
+        let ci = auth.token("0123456789abcdef0123").unwrap();
+        assert_eq!((ci.name.as_str(), ci.role), ("ci", Role::Reader));
         assert!(auth.token("0123456789abcdef0124").is_none());
-        assert!(auth.login("dpo", "wrong").is_none());
-        let id = auth.login("dpo", "correct horse").unwrap();
-        assert_eq!(auth.session(&id).unwrap().name, "dpo");
-        auth.logout(&id);
-        assert!(auth.session(&id).is_none());
+        let (hash, role) = auth.configured_user("dpo").unwrap();
+        assert_eq!(role, Role::Approver);
+        assert!(!auth.verify(Some(&hash), "wrong"));
+        assert!(auth.verify(Some(&hash), "correct horse"));
+        assert!(
+            !auth.verify(None, "correct horse"),
+            "an unknown user never passes"
+        );
     }
 
     #[test]
-    fn nobody_configured_is_refused() {
-        assert!(Auth::from_config(&AuthFile::default())
-            .err()
-            .unwrap()
-            .contains("no users or API tokens"));
+    fn roles_are_ordered_and_default_safely() {
+        assert!(Role::Reader < Role::Editor && Role::Editor < Role::Approver);
+        assert!(Role::Approver < Role::Admin);
+        let f: AuthFile = crate::yaml::from_str(
+            "users: [{ name: a, password_hash: x }]\ntokens: [{ name: t, token: 0123456789abcdef }]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            f.users[0].role,
+            Role::Admin,
+            "the file's users are its operators"
+        );
+        assert_eq!(f.tokens[0].role, Role::Editor, "scripts save versions");
+        assert_eq!(Role::parse("approver"), Some(Role::Approver));
+        assert_eq!(Role::parse("root"), None);
     }
 
     #[test]

@@ -326,6 +326,9 @@ async fn browser_safety(
     res
 }
 
+/// How long the first start's setup link is valid.
+pub const SETUP_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// A configuration the server cannot start with (database, credentials, address): the
 /// command line exits with code 2, as for any bad input.
 #[derive(Debug, thiserror::Error)]
@@ -373,10 +376,30 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config.render_slots,
         config.secure_cookies,
     )?;
+    let first_start = state.auth.is_empty()
+        && store
+            .user_count()
+            .await
+            .map_err(|e| ConfigError(format!("cannot read the users: {e}")))?
+            == 0;
     let app = router(state, config.body_limit);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| ConfigError(format!("cannot listen on {}: {e}", config.addr)))?;
+    if first_start {
+        // Nobody can log in yet: a one-time link (valid one hour, printed once, stored only as
+        // its SHA-256) lets the first administrator set a password in the browser.
+        let token = auth::random_token();
+        store
+            .create_setup_token(&auth::hex(&auth::sha256(token.as_bytes())), SETUP_TTL)
+            .await
+            .map_err(|e| ConfigError(format!("cannot store the setup link: {e}")))?;
+        let addr = listener.local_addr()?;
+        eprintln!(
+            "\nNo users yet. Within the next hour, open\n\n    http://{addr}/setup?token={token}\n\nto create the first administrator (or stop the server and run `tia user add NAME --role admin`).\n"
+        );
+        tracing::warn!("no users yet: the setup link was printed on standard error");
+    }
     tracing::info!(
         addr = %listener.local_addr()?,
         db = %crate::store::redact_url(&config.db),

@@ -6,7 +6,8 @@
 //! router is checked against it by a test that calls every route.
 
 use super::api::{
-    CompareQuery, Created, DiffQuery, ErrorBody, ErrorCode, Judging, MemoQuery, SystemWithVersions,
+    CompareQuery, Created, DiffQuery, ErrorBody, ErrorCode, EventQuery, Judging, MemoQuery,
+    SystemWithVersions,
 };
 use crate::knowledge::Knowledge;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
@@ -137,6 +138,42 @@ pub const OPERATIONS: &[Operation] = &[
         errors: &[ErrorCode::NotFound],
     },
     Operation {
+        method: "post",
+        path: "/api/systems/{id}/versions/{number}/sign-off",
+        summary: "Sign a version off as decision basis (role approver)",
+        description: "Records, append-only, that the caller approved this version as the basis of the decision, with their name, the time and the comment. Shown in the history and exported with the version.",
+        query: Some((schema::<EventQuery>, &["name"])),
+        model_body: false,
+        success: 201,
+        answer: Answer::Json(schema::<crate::store::Event>),
+        secured: true,
+        errors: &[ErrorCode::Forbidden, ErrorCode::CrossSite, ErrorCode::NotFound],
+    },
+    Operation {
+        method: "post",
+        path: "/api/systems/{id}/rename",
+        summary: "Rename a system (role editor)",
+        description: "Records the new name as an event; the system's earlier names stay in its history.",
+        query: Some((schema::<EventQuery>, &[])),
+        model_body: false,
+        success: 201,
+        answer: Answer::Json(schema::<crate::store::Event>),
+        secured: true,
+        errors: &[ErrorCode::Forbidden, ErrorCode::CrossSite, ErrorCode::NotFound],
+    },
+    Operation {
+        method: "post",
+        path: "/api/systems/{id}/withdraw",
+        summary: "Withdraw a system from use (role admin)",
+        description: "Records that the system is withdrawn; it stays in the register with its versions and history.",
+        query: Some((schema::<EventQuery>, &["name"])),
+        model_body: false,
+        success: 201,
+        answer: Answer::Json(schema::<crate::store::Event>),
+        secured: true,
+        errors: &[ErrorCode::Forbidden, ErrorCode::CrossSite, ErrorCode::NotFound],
+    },
+    Operation {
         method: "get",
         path: "/api/systems/{id}/versions/{number}/memo.pdf",
         summary: "The decision memo or prior-consultation pack of a version, as PDF",
@@ -225,8 +262,15 @@ impl Operation {
                 ErrorCode::InvalidModel,
                 ErrorCode::CrossSite,
             ]);
+            if self.path != "/api/assess" {
+                codes.push(ErrorCode::Forbidden);
+            }
         }
-        codes.extend(self.errors.iter().copied());
+        for c in self.errors {
+            if !codes.contains(c) {
+                codes.push(*c);
+            }
+        }
         if self.secured {
             codes.push(ErrorCode::Internal);
         }

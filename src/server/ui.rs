@@ -51,6 +51,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/web/error.html.tera"),
     ),
     (
+        "setup.html",
+        include_str!("../../templates/web/setup.html.tera"),
+    ),
+    (
         "model_errors.html",
         include_str!("../../templates/web/model_errors.html.tera"),
     ),
@@ -94,6 +98,10 @@ pub fn routes() -> Router<AppState> {
         .route("/systems", post(create_system))
         .route("/systems/{id}", get(system_page))
         .route("/systems/{id}/versions", post(add_version))
+        .route("/systems/{id}/versions/{number}/sign-off", post(sign_off))
+        .route("/systems/{id}/rename", post(rename))
+        .route("/systems/{id}/withdraw", post(withdraw))
+        .route("/setup", get(setup_form).post(setup))
         .route("/systems/{id}/versions/{number}/memo.pdf", get(memo_pdf))
         .route("/systems/{id}/diff", get(diff_page))
         .route("/systems/{id}/diff.pdf", get(diff_pdf))
@@ -109,15 +117,20 @@ impl FromRequestParts<AppState> for UiUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        api::principal(parts, state).map(UiUser).ok_or_else(|| {
-            // Back to the page after logging in; a form's target (POST) cannot be opened with
-            // GET, so after a refused post go to the start page.
-            let next = match parts.method {
-                axum::http::Method::GET => parts.uri.path_and_query().map_or("/", |p| p.as_str()),
-                _ => "/",
-            };
-            Redirect::to(&format!("/login?next={}", url_encode(next))).into_response()
-        })
+        api::principal(parts, state)
+            .await
+            .map(UiUser)
+            .ok_or_else(|| {
+                // Back to the page after logging in; a form's target (POST) cannot be opened with
+                // GET, so after a refused post go to the start page.
+                let next = match parts.method {
+                    axum::http::Method::GET => {
+                        parts.uri.path_and_query().map_or("/", |p| p.as_str())
+                    }
+                    _ => "/",
+                };
+                Redirect::to(&format!("/login?next={}", url_encode(next))).into_response()
+            })
     }
 }
 
@@ -134,7 +147,7 @@ where
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(t)) => Ok(Path(t)),
             Err(e) => {
-                let user = api::principal(parts, state);
+                let user = api::principal(parts, state).await;
                 let err = ApiError::new(e.status(), ErrorCode::BadPath, e.body_text());
                 Err(error_page(state, lang(&parts.headers), user.as_ref(), err))
             }
@@ -235,6 +248,174 @@ async fn login_form(
 }
 
 #[derive(Deserialize)]
+struct SetupQuery {
+    token: Option<String>,
+}
+
+/// The first start's page: the one-time link's token lets the first administrator in.
+async fn setup_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<SetupQuery>,
+) -> Response {
+    let token = q.token.unwrap_or_default();
+    let valid = state
+        .store
+        .setup_token_valid(&auth::hex(&auth::sha256(token.as_bytes())))
+        .await
+        .unwrap_or(false);
+    setup_page(
+        &state,
+        lang(&headers),
+        &token,
+        (!valid).then_some("invalid"),
+    )
+}
+
+fn setup_page(state: &AppState, lang: Lang, token: &str, problem: Option<&str>) -> Response {
+    let mut ctx = tera::Context::new();
+    ctx.insert("token", token);
+    ctx.insert("problem", &problem);
+    let status = match problem {
+        None => StatusCode::OK,
+        Some("invalid") => StatusCode::FORBIDDEN,
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    page(state, lang, None, "setup.html", status, ctx)
+}
+
+#[derive(Deserialize)]
+struct SetupForm {
+    token: String,
+    username: String,
+    password: String,
+    repeat: String,
+}
+
+async fn setup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<SetupForm>,
+) -> Response {
+    let lang = lang(&headers);
+    let name = f.username.trim().to_string();
+    if name.is_empty()
+        || name.chars().count() > 200
+        || name
+            .chars()
+            .any(|c| c.is_whitespace() && c != ' ' || crate::model::is_unsafe_char(c))
+    {
+        return setup_page(&state, lang, &f.token, Some("name"));
+    }
+    if f.password != f.repeat {
+        return setup_page(&state, lang, &f.token, Some("mismatch"));
+    }
+    if f.password.chars().count() < 12 {
+        return setup_page(&state, lang, &f.token, Some("short"));
+    }
+    // The token is used in one statement, before anything else: a second try (or another
+    // instance) finds it gone.
+    let hash_of_token = auth::hex(&auth::sha256(f.token.as_bytes()));
+    if !state
+        .store
+        .take_setup_token(&hash_of_token)
+        .await
+        .unwrap_or(false)
+    {
+        return setup_page(&state, lang, &f.token, Some("invalid"));
+    }
+    let password = f.password;
+    let hash = match tokio::task::spawn_blocking(move || auth::hash_password(&password)).await {
+        Ok(h) => h,
+        Err(e) => return error_page(&state, lang, None, ApiError::internal(e)),
+    };
+    match state
+        .store
+        .add_user(&name, &hash, auth::Role::Admin.as_str(), "setup link")
+        .await
+    {
+        Ok(_) => {
+            tracing::info!(user = %name, "first administrator created with the setup link");
+            Redirect::to("/login").into_response()
+        }
+        Err(e) => error_page(&state, lang, None, e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct EventForm {
+    comment: Option<String>,
+    name: Option<String>,
+}
+
+/// The system page's forms for sign-off, rename and withdrawal: the API's checks, then back
+/// to the page.
+async fn event_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &Principal,
+    id: i64,
+    version: Option<i64>,
+    kind: crate::store::EventKind,
+    f: EventForm,
+) -> Response {
+    let q = api::EventQuery {
+        comment: f.comment,
+        name: f.name,
+    };
+    match api::record_event(state, user, id, version, kind, &q).await {
+        Ok(_) => Redirect::to(&match version {
+            Some(n) => format!("/systems/{id}?v={n}#events"),
+            None => format!("/systems/{id}#events"),
+        })
+        .into_response(),
+        Err(e) => error_page(state, lang(headers), Some(user), e),
+    }
+}
+
+async fn sign_off(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+    Path((id, number)): Path<(i64, i64)>,
+    Form(f): Form<EventForm>,
+) -> Response {
+    use crate::store::EventKind;
+    event_form(
+        &state,
+        &headers,
+        &user,
+        id,
+        Some(number),
+        EventKind::SignOff,
+        f,
+    )
+    .await
+}
+
+async fn rename(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<EventForm>,
+) -> Response {
+    use crate::store::EventKind;
+    event_form(&state, &headers, &user, id, None, EventKind::Rename, f).await
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<EventForm>,
+) -> Response {
+    use crate::store::EventKind;
+    event_form(&state, &headers, &user, id, None, EventKind::Withdraw, f).await
+}
+
+#[derive(Deserialize)]
 struct LoginForm {
     username: String,
     password: String,
@@ -300,16 +481,36 @@ async fn login(
             return r;
         }
     };
+    // The user from the credentials file, else from the database; unknown users are checked
+    // against a dummy hash so that they take as long.
+    let known = match state.auth.configured_user(&f.username) {
+        Some(u) => Some(u),
+        None => state
+            .store
+            .user(&f.username)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|(hash, role)| Some((hash, auth::Role::parse(&role)?))),
+    };
     // Password hashing is deliberately slow: keep it off the async threads.
     let auth = state.auth.clone();
-    let (user, password) = (f.username.clone(), f.password);
-    let session = tokio::task::spawn_blocking(move || {
+    let password = f.password;
+    let hash = known.as_ref().map(|(h, _)| h.clone());
+    let verified = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        auth.login(&user, &password)
+        auth.verify(hash.as_deref(), &password)
     })
     .await
-    .ok()
-    .flatten();
+    .unwrap_or(false);
+    let session = match (verified, &known) {
+        (true, Some((_, role))) => {
+            auth::open_session(&state.store, &f.username, *role, state.auth.session_ttl)
+                .await
+                .ok()
+        }
+        _ => None,
+    };
     match &session {
         Some(_) => state.logins.succeeded(&[user_key]),
         None => state.logins.failed(&keys),
@@ -353,7 +554,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|c| auth::cookie(c, auth::SESSION_COOKIE))
     {
-        state.auth.logout(id);
+        auth::close_session(&state.store, id).await;
     }
     (
         [(
@@ -509,6 +710,9 @@ async fn create_system(
     multipart: Multipart,
 ) -> Response {
     let lang = lang(&headers);
+    if let Err(e) = api::require(&user, auth::Role::Editor, "creating a system") {
+        return error_page(&state, lang, Some(&user), e);
+    }
     let form = match read_form(multipart).await {
         Ok(f) => f,
         Err(e) => return error_page(&state, lang, Some(&user), e),
@@ -592,13 +796,14 @@ async fn system_with(
             )
         })?;
         let history = state.store.versions(id).await?;
+        let events = state.store.events(id).await?;
         // The figure needs the model; the rest of the page shows the result as it was saved.
         let (model, report) = state.reassess(&version, Some(lang)).await?;
         let graph = state.renderer.graph_svg(&model, &report, &state.kb);
-        Ok::<_, ApiError>((system, version, history, graph, report))
+        Ok::<_, ApiError>((system, version, history, events, graph, report))
     }
     .await;
-    let (system, version, history, graph, current) = match result {
+    let (system, version, history, events, graph, current) = match result {
         Ok(x) => x,
         Err(e) => return error_page(state, lang, Some(user), e),
     };
@@ -616,6 +821,15 @@ async fn system_with(
         }),
     );
     ctx.insert("history", &history);
+    ctx.insert("events", &events);
+    ctx.insert(
+        "may",
+        &json!({
+            "save": user.role >= auth::Role::Editor,
+            "sign_off": user.role >= auth::Role::Approver,
+            "withdraw": user.role >= auth::Role::Admin,
+        }),
+    );
     ctx.insert("graph_svg", &graph);
     ctx.insert("form", &form);
     ctx.insert("typst", &state.typst.is_some());
@@ -630,6 +844,9 @@ async fn add_version(
     multipart: Multipart,
 ) -> Response {
     let lang = lang(&headers);
+    if let Err(e) = api::require(&user, auth::Role::Editor, "saving a version") {
+        return error_page(&state, lang, Some(&user), e);
+    }
     let form = match read_form(multipart).await {
         Ok(f) => f,
         Err(e) => return error_page(&state, lang, Some(&user), e),
