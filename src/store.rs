@@ -58,6 +58,10 @@ pub struct VersionSummary {
     pub note: Option<String>,
     pub saved_by: String,
     pub saved_at: String,
+    /// The day the vendor gave notice of the change this version records, if given.
+    pub notice_date: Option<String>,
+    /// The objection period given with it, instead of the DPA's.
+    pub objection_days: Option<i64>,
 }
 
 /// A saved version, whole.
@@ -129,6 +133,10 @@ pub struct NewVersion {
     pub result_json: String,
     pub note: Option<String>,
     pub saved_by: String,
+    pub notice_date: Option<String>,
+    pub objection_days: Option<i64>,
+    /// The client's key for this save: a retry with the same key returns the saved version.
+    pub idempotency_key: Option<String>,
 }
 
 impl NewVersion {
@@ -154,6 +162,9 @@ impl NewVersion {
             result_json: serde_json::to_string(report)?,
             note,
             saved_by: saved_by.to_string(),
+            notice_date: None,
+            objection_days: None,
+            idempotency_key: None,
         })
     }
 }
@@ -164,7 +175,7 @@ pub struct Store {
     backend: Backend,
 }
 
-const SUMMARY_COLUMNS: &str = "number, file_name, input_sha256, knowledge_version, knowledge_as_of, as_of, policy, language, verdict, prior_consultation, note, saved_by, saved_at";
+const SUMMARY_COLUMNS: &str = "number, file_name, input_sha256, knowledge_version, knowledge_as_of, as_of, policy, language, verdict, prior_consultation, note, saved_by, saved_at, notice_date, objection_days";
 
 impl Store {
     /// Connects (creating a SQLite file when missing) and runs the backend's migrations.
@@ -258,6 +269,22 @@ impl Store {
                 .try_get::<i64, _>(0)?;
             if exists == 0 {
                 return Ok(None);
+            }
+            // A retry of a save that went through: the version it saved, not another.
+            if let Some(key) = &version.idempotency_key {
+                let saved: Option<i64> = sqlx::query(
+                    "SELECT number FROM versions WHERE system_id = $1 AND idempotency_key = $2",
+                )
+                .bind(system_id)
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+                if let Some(n) = saved {
+                    tx.rollback().await?;
+                    return self.version_summary(system_id, n).await;
+                }
             }
             let next: i64 = sqlx::query(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE system_id = $1",
@@ -591,8 +618,8 @@ async fn insert_version(
     now: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO versions (system_id, number, file_name, model_text, input_sha256, knowledge_version, knowledge_as_of, as_of, policy, language, verdict, prior_consultation, result_json, note, saved_by, saved_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        "INSERT INTO versions (system_id, number, file_name, model_text, input_sha256, knowledge_version, knowledge_as_of, as_of, policy, language, verdict, prior_consultation, result_json, note, saved_by, saved_at, notice_date, objection_days, idempotency_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
     )
     .bind(system_id)
     .bind(number)
@@ -610,6 +637,9 @@ async fn insert_version(
     .bind(&v.note)
     .bind(&v.saved_by)
     .bind(now)
+    .bind(&v.notice_date)
+    .bind(v.objection_days)
+    .bind(&v.idempotency_key)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -665,6 +695,8 @@ fn summary(row: &AnyRow) -> Result<VersionSummary, sqlx::Error> {
         note: row.try_get("note")?,
         saved_by: row.try_get("saved_by")?,
         saved_at: row.try_get("saved_at")?,
+        notice_date: row.try_get("notice_date")?,
+        objection_days: row.try_get("objection_days")?,
     })
 }
 

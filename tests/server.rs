@@ -2329,3 +2329,63 @@ async fn the_first_administrator_is_created_once_with_the_setup_link() {
     .await
     .expect(StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn a_retried_save_adds_no_second_version_and_the_notice_date_is_kept() {
+    let app = app().await;
+    let id = app.create("lasia-2024.yaml").await;
+    let save = |key: &'static str| {
+        let uri = format!(
+            "/api/systems/{id}/versions?as_of=2026-11-01&notice_date=2025-11-16&objection_days=30"
+        );
+        let model = example("lasia-2026.yaml");
+        let app = &app;
+        async move {
+            let req = Request::post(&uri)
+                .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+                .header("idempotency-key", key)
+                .body(Body::from(model))
+                .unwrap();
+            app.send(req).await
+        }
+    };
+    let first = save("save-7f3a").await;
+    first.expect(StatusCode::CREATED);
+    let again = save("save-7f3a").await;
+    again.expect(StatusCode::CREATED);
+    assert_eq!(first.json()["number"], 2);
+    assert_eq!(
+        again.json()["number"],
+        2,
+        "the retry returns the version it saved"
+    );
+    assert_eq!(again.json()["saved_at"], first.json()["saved_at"]);
+    let r = app
+        .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
+        .await;
+    assert_eq!(r.json()["versions"], 2, "no duplicate");
+    // Another key is another save.
+    save("save-8b1c").await.expect(StatusCode::CREATED);
+    let r = app
+        .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
+        .await;
+    assert_eq!(r.json()["versions"], 3);
+    // The notice date and objection days were kept with version 2, and its change report uses
+    // them without being told again.
+    let v2 = &r.json()["history"][1];
+    assert_eq!(v2["notice_date"], "2025-11-16");
+    assert_eq!(v2["objection_days"], 30);
+    let r = app
+        .get(
+            &format!("/api/systems/{id}/diff?from=1&to=2"),
+            As::Token(TOKEN),
+        )
+        .await;
+    r.expect(StatusCode::OK);
+    let deadlines = r.json()["objection_deadlines"].clone();
+    let text = deadlines.to_string();
+    assert!(
+        text.contains("2025-12-16"),
+        "30 days after the saved notice date: {text}"
+    );
+}

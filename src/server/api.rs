@@ -416,6 +416,11 @@ pub struct Judging {
     pub name: Option<String>,
     /// For a saved version: a note, e.g. the vendor's notice.
     pub note: Option<String>,
+    /// For a saved version: the day the vendor gave notice of the change it records (kept
+    /// with the version; its change report counts the days to object from it).
+    pub notice_date: Option<NaiveDate>,
+    /// For a saved version: the objection period, instead of the one in the DPA.
+    pub objection_days: Option<u32>,
 }
 
 impl Judging {
@@ -682,12 +687,32 @@ async fn add_version(
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,
     Query(q): Query<Judging>,
+    headers: axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     require(&user, auth::Role::Editor, "saving a version")?;
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .filter(|k| !k.is_empty() && k.len() <= 200)
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        ErrorCode::BadQuery,
+                        "Idempotency-Key must be 1 to 200 visible ASCII characters",
+                    )
+                })?
+                .to_string(),
+        ),
+    };
     let text = model_text(body)?;
     let (_, report) = state.assess(&text, q.file(), &q.options()).await?;
-    let version = version_to_save(q.file(), &text, &report, q.note.clone(), &user.name)?;
+    let mut version = version_to_save(q.file(), &text, &report, q.note.clone(), &user.name)?;
+    version.notice_date = q.notice_date.map(|d| d.to_string());
+    version.objection_days = q.objection_days.map(i64::from);
+    version.idempotency_key = key;
     let saved = state
         .store
         .add_version(id, &version)
@@ -819,8 +844,15 @@ pub async fn change_report(
         &new_model,
         &new_report,
         &crate::diff::DiffOptions {
-            notice_date: q.notice_date,
-            objection_days: q.objection_days,
+            // Given in the query, else as saved with the newer version.
+            notice_date: q
+                .notice_date
+                .or_else(|| new.summary.notice_date.as_deref()?.parse().ok()),
+            objection_days: q.objection_days.or_else(|| {
+                new.summary
+                    .objection_days
+                    .and_then(|d| u32::try_from(d).ok())
+            }),
             today: None,
         },
     ))
