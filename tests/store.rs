@@ -102,6 +102,106 @@ async fn exercise(store: &Store) {
     assert_eq!(store.systems().await.unwrap().len(), before + 1);
 }
 
+/// Two instances on one database (two pools, as two `tia serve` processes have): users,
+/// sessions, setup links, events and idempotent saves are shared and hold across them.
+async fn two_instances(url: &str) {
+    let (a, b) = (
+        Store::open(url).await.unwrap(),
+        Store::open(url).await.unwrap(),
+    );
+    let name = format!("user-{}", std::process::id());
+    assert!(a.add_user(&name, "hash", "approver", "test").await.unwrap());
+    assert!(
+        !b.add_user(&name, "other", "admin", "test").await.unwrap(),
+        "a name is taken once"
+    );
+    assert_eq!(
+        b.user(&name).await.unwrap(),
+        Some(("hash".into(), "approver".into()))
+    );
+    // A session opened on one instance is known to the other, and ended there for both.
+    let ttl = std::time::Duration::from_secs(60);
+    a.create_session(&format!("{name}-session"), &name, "approver", ttl)
+        .await
+        .unwrap();
+    assert_eq!(
+        b.session(&format!("{name}-session")).await.unwrap(),
+        Some((name.clone(), "approver".into()))
+    );
+    b.delete_session(&format!("{name}-session")).await.unwrap();
+    assert_eq!(a.session(&format!("{name}-session")).await.unwrap(), None);
+    // An expired session is no session.
+    a.create_session(
+        &format!("{name}-old"),
+        &name,
+        "approver",
+        std::time::Duration::ZERO,
+    )
+    .await
+    .unwrap();
+    assert_eq!(b.session(&format!("{name}-old")).await.unwrap(), None);
+    // A setup link is used once, whichever instance is asked first.
+    a.create_setup_token(&format!("{name}-setup"), ttl)
+        .await
+        .unwrap();
+    assert!(b.setup_token_valid(&format!("{name}-setup")).await.unwrap());
+    let setup = format!("{name}-setup");
+    let (x, y) = tokio::join!(a.take_setup_token(&setup), b.take_setup_token(&setup));
+    assert_eq!([x.unwrap(), y.unwrap()].iter().filter(|t| **t).count(), 1);
+    // Events from both, in order; never changed.
+    let (system, _) = a
+        .create_system("Delad", &version("examples/lasia-2024.yaml", None))
+        .await
+        .unwrap();
+    use tia::store::EventKind;
+    a.add_event(
+        system.id,
+        Some(1),
+        EventKind::SignOff,
+        &name,
+        Some("ok"),
+        None,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    b.add_event(
+        system.id,
+        None,
+        EventKind::Rename,
+        "editor",
+        None,
+        Some("Nytt"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(a
+        .add_event(system.id, Some(9), EventKind::SignOff, &name, None, None)
+        .await
+        .unwrap()
+        .is_none());
+    let events = b.events(system.id).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(a.system(system.id).await.unwrap().unwrap().name, "Nytt");
+    assert!(a.execute_raw("DELETE FROM events").await.is_err());
+    // The same save retried on both instances at once makes one version.
+    let mut v = version("examples/lasia-2026.yaml", None);
+    v.idempotency_key = Some("retry-1".into());
+    let (x, y) = tokio::join!(a.add_version(system.id, &v), b.add_version(system.id, &v));
+    let (x, y) = (x.unwrap().unwrap(), y.unwrap().unwrap());
+    assert_eq!((x.number, y.number), (2, 2));
+    assert_eq!(a.versions(system.id).await.unwrap().len(), 2);
+    a.close().await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_two_instances_share_users_sessions_and_events() {
+    let dir = tempfile::tempdir().unwrap();
+    two_instances(dir.path().join("tia.db").to_str().unwrap()).await;
+}
+
 #[tokio::test]
 async fn sqlite_register_is_append_only_and_numbers_versions() {
     let dir = tempfile::tempdir().unwrap();
@@ -152,4 +252,5 @@ async fn postgres_register_is_append_only_and_numbers_versions() {
     let store = Store::open(&url).await.unwrap();
     assert_eq!(store.backend(), tia::store::Backend::Postgres);
     exercise(&store).await;
+    two_instances(&url).await;
 }
