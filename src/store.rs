@@ -338,6 +338,29 @@ impl Store {
             .map_err(Into::into)
     }
 
+    /// A page of a system's versions, oldest first: those numbered after `after`, at most
+    /// `limit`.
+    pub async fn versions_page(
+        &self,
+        system_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<VersionSummary>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM versions WHERE system_id = $1 AND number > $2 ORDER BY number LIMIT $3"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(system_id)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(summary)
+            .collect::<Result<_, _>>()
+            .map_err(Into::into)
+    }
+
     /// A system's versions, oldest first.
     pub async fn versions(&self, system_id: i64) -> Result<Vec<VersionSummary>, StoreError> {
         let sql =

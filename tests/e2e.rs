@@ -449,6 +449,39 @@ async fn flow(c: &Client, http: &Http, base: &str, root: &Path) -> Result<()> {
         status.is_redirection(),
         "the memo without a session: {status}"
     );
+
+    // The administrator signs version 2 off as decision basis; the history shows it.
+    c.find(Locator::Id("sign-off-comment"))
+        .await?
+        .send_keys("Enligt beslut KS 2026/12")
+        .await?;
+    c.find(Locator::Id("sign-off")).await?.click().await?;
+    wait_for_path(c, |p| p == system).await?;
+    let events = c.find(Locator::Id("events")).await?.text().await?;
+    ensure!(
+        events.contains("Godkänd som beslutsunderlag")
+            && events.contains("Enligt beslut KS 2026/12"),
+        "the events: {events}"
+    );
+
+    // On a phone (375 px wide) the page reflows: nothing but tables scrolls sideways.
+    c.set_window_size(375, 800).await?;
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await?;
+    let offenders = c
+        .execute(
+            "const w = document.documentElement.clientWidth; return Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('table')).slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width)).join(', ');",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        overflow.as_i64().unwrap_or(1) <= 0,
+        "the page is wider than 375 px by {overflow}: {offenders}"
+    );
     Ok(())
 }
 

@@ -2389,3 +2389,74 @@ async fn a_retried_save_adds_no_second_version_and_the_notice_date_is_kept() {
         "30 days after the saved notice date: {text}"
     );
 }
+
+#[tokio::test]
+async fn long_version_lists_come_a_page_at_a_time() {
+    let app = app().await;
+    let id = app.create("lasia-2024.yaml").await;
+    for _ in 0..4 {
+        app.post_model(
+            &format!("/api/systems/{id}/versions"),
+            As::Token(TOKEN),
+            &example("lasia-2026.yaml"),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    }
+    let path = "/api/systems/{id}/versions";
+    let r = app
+        .get(
+            &format!("/api/systems/{id}/versions?limit=2"),
+            As::Token(TOKEN),
+        )
+        .await;
+    r.expect(StatusCode::OK);
+    conforms(&openapi(), "get", path, r.status, &r.json());
+    let numbers = |r: &Resp| -> Vec<i64> {
+        r.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["number"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(numbers(&r), [1, 2]);
+    let next = r.header(header::LINK).to_string();
+    assert_eq!(
+        next,
+        format!("</api/systems/{id}/versions?after=2&limit=2>; rel=\"next\"")
+    );
+    let r = app
+        .get(
+            &format!("/api/systems/{id}/versions?after=2&limit=2"),
+            As::Token(TOKEN),
+        )
+        .await;
+    assert_eq!(numbers(&r), [3, 4]);
+    let r = app
+        .get(
+            &format!("/api/systems/{id}/versions?after=4&limit=2"),
+            As::Token(TOKEN),
+        )
+        .await;
+    assert_eq!(numbers(&r), [5]);
+    assert!(
+        r.headers.get(header::LINK).is_none(),
+        "the last page has no next"
+    );
+    // Without parameters: all (up to 100).
+    let r = app
+        .get(&format!("/api/systems/{id}/versions"), As::Token(TOKEN))
+        .await;
+    assert_eq!(numbers(&r), [1, 2, 3, 4, 5]);
+    for bad in ["limit=0", "limit=1001", "after=-1"] {
+        let r = app
+            .get(
+                &format!("/api/systems/{id}/versions?{bad}"),
+                As::Token(TOKEN),
+            )
+            .await;
+        let e = r.api_error(StatusCode::BAD_REQUEST, "bad_query");
+        conforms(&openapi(), "get", path, r.status, &e);
+    }
+}

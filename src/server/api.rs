@@ -668,17 +668,61 @@ async fn get_system(
     .into_response())
 }
 
+/// The most versions one page of `GET /api/systems/{id}/versions` holds.
+pub const MAX_PAGE: u32 = 1000;
+
+/// `?after=&limit=`: a page of versions.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct PageQuery {
+    /// Versions numbered after this one (default 0: from the first).
+    #[schemars(range(min = 0))]
+    pub after: Option<i64>,
+    /// At most this many (default 100, at most 1000). When there are more, the answer has a
+    /// `Link: <…?after=N&limit=L>; rel="next"` header.
+    #[schemars(range(min = 1, max = 1000))]
+    pub limit: Option<u32>,
+}
+
 async fn list_versions(
     State(state): State<AppState>,
     _user: ApiUser,
     Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Response, ApiError> {
     state
         .store
         .system(id)
         .await?
         .ok_or_else(|| ApiError::not_found("the system"))?;
-    Ok(Json(state.store.versions(id).await?).into_response())
+    let limit = q.limit.unwrap_or(100);
+    if limit == 0 || limit > MAX_PAGE || q.after.is_some_and(|a| a < 0) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadQuery,
+            format!("limit must be 1 to {MAX_PAGE} and after 0 or more"),
+        ));
+    }
+    let after = q.after.unwrap_or(0);
+    // One more than asked tells whether there is a next page.
+    let mut page = state
+        .store
+        .versions_page(id, after, i64::from(limit) + 1)
+        .await?;
+    let more = page.len() > limit as usize;
+    page.truncate(limit as usize);
+    let mut res = Json(&page).into_response();
+    if more {
+        if let Some(last) = page.last() {
+            let link = format!(
+                "</api/systems/{id}/versions?after={}&limit={limit}>; rel=\"next\"",
+                last.number
+            );
+            if let Ok(v) = header::HeaderValue::from_str(&link) {
+                res.headers_mut().insert(header::LINK, v);
+            }
+        }
+    }
+    Ok(res)
 }
 
 /// `POST /api/systems/{id}/versions`: the body as the system's next version.

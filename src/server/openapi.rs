@@ -107,9 +107,9 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/api/systems/{id}/versions",
-        summary: "A system's versions, oldest first",
-        description: "The summaries of the system's versions.",
-        query: None,
+        summary: "A system's versions, oldest first, a page at a time",
+        description: "The summaries of the system's versions, at most `limit` (default 100) after `after`; a `Link: <…>; rel=\"next\"` header names the next page when there is one.",
+        query: Some((schema::<super::api::PageQuery>, &[])),
         model_body: false,
         success: 200,
         answer: Answer::Json(schema::<Vec<crate::store::VersionSummary>>),
