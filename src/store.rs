@@ -363,16 +363,7 @@ impl Store {
 
     /// A system's versions, oldest first.
     pub async fn versions(&self, system_id: i64) -> Result<Vec<VersionSummary>, StoreError> {
-        let sql =
-            format!("SELECT {SUMMARY_COLUMNS} FROM versions WHERE system_id = $1 ORDER BY number");
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(system_id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(summary)
-            .collect::<Result<_, _>>()
-            .map_err(Into::into)
+        self.versions_page(system_id, 0, i64::MAX).await
     }
 
     pub async fn version_summary(

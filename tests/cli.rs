@@ -1,4 +1,6 @@
 //! The `tia` binary: outputs, exit codes, schema, knowledge check.
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -612,19 +614,8 @@ fn the_schema_accepts_every_example_and_rejects_unknown_ids() {
 #[test]
 fn a_memo_of_a_model_too_large_to_lay_out_is_refused_up_front() {
     let dir = temp_dir("too-large");
-    let mut model = String::from("controller: { name: K, country: SE }\nprocessing:\n  purpose: P\n  data_categories: [identity]\nparties:\n");
     let n = tia::memo::MAX_DOCUMENT_PARTIES + 1;
-    for i in 0..n {
-        model.push_str(&format!(
-            "  - {{ id: p{i}, role: processor, incorporated: SE, locations: [SE], parents: none }}\n"
-        ));
-    }
-    model.push_str("flows:\n");
-    for i in 0..n {
-        model.push_str(&format!(
-            "  - {{ from: controller, to: p{i}, access: cleartext }}\n"
-        ));
-    }
+    let model = common::wide_model(n);
     let file = dir.join("big.yaml");
     std::fs::write(&file, model).unwrap();
     let pdf = dir.join("big.pdf");

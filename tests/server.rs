@@ -2,6 +2,8 @@
 //! fresh SQLite register per test, one user and one API token. Memo downloads compile real
 //! PDFs, so those need `typst` installed (as for tests/memo.rs); the rest run without it.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
@@ -1959,19 +1961,8 @@ fn an_answer_that_differs_from_the_description_is_caught() {
 #[tokio::test]
 async fn a_memo_too_large_to_lay_out_is_refused_before_rendering() {
     let app = app().await;
-    let mut model = String::from("controller: { name: K, country: SE }\nprocessing:\n  purpose: P\n  data_categories: [identity]\nparties:\n");
     let n = tia::memo::MAX_DOCUMENT_PARTIES + 1;
-    for i in 0..n {
-        model.push_str(&format!(
-            "  - {{ id: p{i}, role: processor, incorporated: SE, locations: [SE], parents: none }}\n"
-        ));
-    }
-    model.push_str("flows:\n");
-    for i in 0..n {
-        model.push_str(&format!(
-            "  - {{ from: controller, to: p{i}, access: cleartext }}\n"
-        ));
-    }
+    let model = common::wide_model(n);
     let r = app
         .post_model("/api/systems", As::Token(TOKEN), &model)
         .await;

@@ -37,3 +37,21 @@ pub fn assess_text(text: &str, policy: Option<&str>, as_of: &str) -> Report {
 pub fn finding_ids(r: &Report) -> Vec<&str> {
     r.findings.iter().map(|f| f.id.as_str()).collect()
 }
+
+/// A valid model of `n` Swedish processors, each receiving data from the controller: large
+/// by count, trivial to judge.
+pub fn wide_model(n: usize) -> String {
+    let mut model = String::from("controller: { name: K, country: SE }\nprocessing:\n  purpose: P\n  data_categories: [identity]\nparties:\n");
+    for i in 0..n {
+        model.push_str(&format!(
+            "  - {{ id: p{i}, role: processor, incorporated: SE, locations: [SE], parents: none }}\n"
+        ));
+    }
+    model.push_str("flows:\n");
+    for i in 0..n {
+        model.push_str(&format!(
+            "  - {{ from: controller, to: p{i}, access: cleartext }}\n"
+        ));
+    }
+    model
+}
