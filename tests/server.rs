@@ -2451,3 +2451,46 @@ async fn long_version_lists_come_a_page_at_a_time() {
         conforms(&openapi(), "get", path, r.status, &e);
     }
 }
+
+#[tokio::test]
+async fn the_notice_date_given_with_a_new_version_in_the_browser_is_kept() {
+    let app = app().await;
+    let id = app.create("lasia-2024.yaml").await;
+    let cookie = app.login().await;
+    let r = app
+        .post_form(
+            &format!("/systems/{id}/versions"),
+            &cookie,
+            &[
+                text_field("notice_date", "2025-11-16"),
+                text_field("model_text", &example("lasia-2026.yaml")),
+            ],
+        )
+        .await;
+    r.expect(StatusCode::SEE_OTHER);
+    let r = app
+        .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
+        .await;
+    assert_eq!(r.json()["history"][1]["notice_date"], "2025-11-16");
+    // The change report counts from it without being told.
+    let r = app
+        .get(&format!("/api/systems/{id}/diff"), As::Token(TOKEN))
+        .await;
+    assert!(r.text().contains("2025-11-16"), "{}", r.text());
+    // A malformed date saves nothing.
+    let r = app
+        .post_form(
+            &format!("/systems/{id}/versions"),
+            &cookie,
+            &[
+                text_field("notice_date", "16/11/2025"),
+                text_field("model_text", &example("lasia-2026.yaml")),
+            ],
+        )
+        .await;
+    r.expect(StatusCode::BAD_REQUEST);
+    let r = app
+        .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
+        .await;
+    assert_eq!(r.json()["versions"], 2);
+}

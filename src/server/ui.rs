@@ -602,6 +602,7 @@ async fn index(
 struct FormErrors {
     name: String,
     note: String,
+    notice_date: String,
     model_text: String,
     diagnostics: Vec<Diagnostic>,
     lines: Vec<Value>,
@@ -622,6 +623,7 @@ impl FormErrors {
         FormErrors {
             name: form.name.clone(),
             note: form.note.clone(),
+            notice_date: form.notice_date.clone(),
             model_text: form.text.clone(),
             diagnostics,
             lines,
@@ -650,6 +652,8 @@ async fn index_with(
 struct ModelForm {
     name: String,
     note: String,
+    /// For a new version: the day the vendor gave notice (YYYY-MM-DD), kept with it.
+    notice_date: String,
     text: String,
     file_name: String,
 }
@@ -658,6 +662,7 @@ async fn read_form(mut multipart: Multipart) -> Result<ModelForm, ApiError> {
     let mut form = ModelForm {
         name: String::new(),
         note: String::new(),
+        notice_date: String::new(),
         text: String::new(),
         file_name: "model.yaml".into(),
     };
@@ -669,6 +674,7 @@ async fn read_form(mut multipart: Multipart) -> Result<ModelForm, ApiError> {
         match name.as_str() {
             "name" => form.name = value.trim().to_string(),
             "note" => form.note = value.trim().to_string(),
+            "notice_date" => form.notice_date = value.trim().to_string(),
             "model_text" => form.text = value,
             "model_file" => {
                 if let Some(f) = file_name.filter(|f| !f.is_empty()) {
@@ -872,7 +878,17 @@ async fn add_version(
     };
     let note = (!form.note.is_empty()).then(|| form.note.clone());
     let saved = async {
-        let v = api::version_to_save(&form.file_name, &form.text, &report, note, &user.name)?;
+        let mut v = api::version_to_save(&form.file_name, &form.text, &report, note, &user.name)?;
+        if !form.notice_date.is_empty() {
+            let date: chrono::NaiveDate = form.notice_date.parse().map_err(|_| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::BadQuery,
+                    "the notice date must be a date such as 2026-11-16",
+                )
+            })?;
+            v.notice_date = Some(date.to_string());
+        }
         Ok::<_, ApiError>(state.store.add_version(id, &v).await?)
     }
     .await;
