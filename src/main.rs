@@ -221,6 +221,9 @@ struct ServeArgs {
     /// Memo renders at once (default: the number of cores); the rest wait.
     #[arg(long, env = "TIA_RENDER_SLOTS")]
     render_slots: Option<usize>,
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long, env = "TIA_HEADER_TIMEOUT", default_value_t = 10)]
+    header_timeout: u64,
     /// Seconds a memo render may take before typst is stopped.
     #[arg(long, env = "TIA_RENDER_TIMEOUT", default_value_t = 60)]
     render_timeout: u64,
@@ -582,6 +585,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 json_logs: a.log_json,
                 template_dir: a.template,
                 knowledge_dir: cli.global.knowledge.clone(),
+                header_timeout: std::time::Duration::from_secs(a.header_timeout.max(1)),
             };
             init_logging(config.json_logs);
             let runtime =

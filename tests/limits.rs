@@ -231,3 +231,56 @@ fn serve_without_users_prints_a_one_time_setup_link_and_never_the_db_password() 
     assert!(err.contains("postgres://tia:***@127.0.0.1:1/tia"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+/// A client that opens a connection and never finishes its headers (slowloris) is cut off after
+/// `--header-timeout`; other clients are served meanwhile.
+#[test]
+fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = tia()
+        .arg("serve")
+        .arg("--db")
+        .arg(dir.path().join("tia.db"))
+        .arg("--addr")
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["--header-timeout", "1"])
+        .env("TIA_API_TOKEN", "0123456789abcdef0123")
+        .env_remove("TIA_AUTH_FILE")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while get(port, "/health").is_none_or(|r| !r.ends_with("ok")) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut slow: Vec<std::net::TcpStream> = (0..20)
+        .map(|_| {
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n").unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            s
+        })
+        .collect();
+    // Served meanwhile.
+    assert!(get(port, "/health").is_some_and(|r| r.ends_with("ok")));
+    let t = std::time::Instant::now();
+    for s in &mut slow {
+        let mut buf = Vec::new();
+        // The server closes the connection (perhaps after a 408): the read ends, not times out.
+        let r = s.read_to_end(&mut buf);
+        assert!(r.is_ok(), "the connection was not closed: {r:?}");
+    }
+    assert!(
+        t.elapsed() < Duration::from_secs(8),
+        "cut off after {:?}",
+        t.elapsed()
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -39,7 +39,12 @@ pub struct Config {
     pub template_dir: Option<std::path::PathBuf>,
     /// A knowledge folder instead of the embedded knowledge (`--knowledge`, `TIA_KNOWLEDGE`).
     pub knowledge_dir: Option<std::path::PathBuf>,
+    /// The most time a client may take to send a request's headers.
+    pub header_timeout: Duration,
 }
+
+/// Connections served at once; further clients wait in the listen queue.
+pub const MAX_CONNECTIONS: usize = 4096;
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -408,15 +413,64 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         body_limit = config.body_limit,
         "tia serve listening"
     );
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    accept_loop(listener, app, config.header_timeout).await;
     tracing::info!("shutting down: in-flight requests finished, closing the database");
     store.close().await;
     Ok(())
+}
+
+/// Serves connections until the shutdown signal: at most [`MAX_CONNECTIONS`] at once, each
+/// allowed `header_timeout` to send a request's headers (a client that opens a connection and
+/// trickles its headers is cut off), with the client's address for the login throttle. On the
+/// signal, the listener closes and the requests in flight finish.
+async fn accept_loop(listener: tokio::net::TcpListener, app: Router, header_timeout: Duration) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    loop {
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => p.expect("the connection semaphore is never closed"),
+            _ = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone().map_request(
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                req
+            },
+        ));
+        let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout);
+        let conn = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _permit = permit;
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, %peer, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 async fn shutdown_signal() {
