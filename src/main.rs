@@ -607,10 +607,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 ))
             })?;
             let name = name.trim().to_string();
-            if name.is_empty()
-                || name.chars().count() > 200
-                || name.chars().any(tia::model::is_unsafe_char)
-            {
+            if !tia::server::auth::valid_user_name(&name) {
                 return Err(config(
                     "the user name must be 1 to 200 printable characters".into(),
                 ));
@@ -740,8 +737,9 @@ fn read_new_password() -> Result<String, String> {
             .map_err(|e| format!("cannot read the password: {e}"))?;
         line.trim_end_matches(['\n', '\r']).to_string()
     };
-    if password.chars().count() < 12 {
-        return Err("the password must have at least 12 characters".into());
+    let min = tia::server::auth::MIN_PASSWORD_CHARS;
+    if password.chars().count() < min {
+        return Err(format!("the password must have at least {min} characters"));
     }
     Ok(password)
 }

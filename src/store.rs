@@ -442,13 +442,21 @@ impl Store {
         comment: Option<&str>,
         name: Option<&str>,
     ) -> Result<Option<Event>, StoreError> {
-        let exists = match version_number {
-            Some(n) => self.version_summary(system_id, n).await?.is_some(),
-            None => self.system(system_id).await?.is_some(),
-        };
-        if !exists {
+        let exists: i64 = match version_number {
+            Some(n) => {
+                sqlx::query("SELECT COUNT(*) FROM versions WHERE system_id = $1 AND number = $2")
+                    .bind(system_id)
+                    .bind(n)
+            }
+            None => sqlx::query("SELECT COUNT(*) FROM systems WHERE id = $1").bind(system_id),
+        }
+        .fetch_one(&self.pool)
+        .await?
+        .try_get(0)?;
+        if exists == 0 {
             return Ok(None);
         }
+        let at = now();
         let id: i64 = sqlx::query(
             "INSERT INTO events (system_id, version_number, kind, actor, at, comment, name) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -457,17 +465,22 @@ impl Store {
         .bind(version_number)
         .bind(kind.as_str())
         .bind(actor)
-        .bind(now())
+        .bind(&at)
         .bind(comment)
         .bind(name)
         .fetch_one(&self.pool)
         .await?
         .try_get(0)?;
-        Ok(self
-            .events(system_id)
-            .await?
-            .into_iter()
-            .find(|e| e.id == id))
+        Ok(Some(Event {
+            id,
+            system_id,
+            version_number,
+            kind,
+            actor: actor.to_string(),
+            at,
+            comment: comment.map(str::to_string),
+            name: name.map(str::to_string),
+        }))
     }
 
     /// A system's events, oldest first.

@@ -129,19 +129,24 @@ fn get(port: u16, path: &str) -> Option<String> {
     Some(out)
 }
 
-#[test]
-fn serve_finishes_and_closes_the_database_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
+/// `tia serve` on a fresh SQLite register in `dir` with an API token and `extra` flags, once
+/// `/health` answers; its port.
+fn start_server(
+    dir: &std::path::Path,
+    extra: &[&str],
+    stderr: std::process::Stdio,
+) -> (std::process::Child, u16) {
     let port = free_port();
     let child = tia()
         .arg("serve")
         .arg("--db")
-        .arg(dir.path().join("tia.db"))
+        .arg(dir.join("tia.db"))
         .arg("--addr")
         .arg(format!("127.0.0.1:{port}"))
+        .args(extra)
         .env("TIA_API_TOKEN", "0123456789abcdef0123")
         .env_remove("TIA_AUTH_FILE")
-        .stderr(std::process::Stdio::piped())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let started = std::time::Instant::now();
@@ -152,6 +157,13 @@ fn serve_finishes_and_closes_the_database_on_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    (child, port)
+}
+
+#[test]
+fn serve_finishes_and_closes_the_database_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, _port) = start_server(dir.path(), &[], std::process::Stdio::piped());
     assert!(
         dir.path().join("tia.db").exists(),
         "the SQLite file is created on first start"
@@ -238,27 +250,11 @@ fn serve_without_users_prints_a_one_time_setup_link_and_never_the_db_password() 
 fn a_client_that_never_finishes_its_headers_is_cut_off() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = tia()
-        .arg("serve")
-        .arg("--db")
-        .arg(dir.path().join("tia.db"))
-        .arg("--addr")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["--header-timeout", "1"])
-        .env("TIA_API_TOKEN", "0123456789abcdef0123")
-        .env_remove("TIA_AUTH_FILE")
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while get(port, "/health").is_none_or(|r| !r.ends_with("ok")) {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (mut child, port) = start_server(
+        dir.path(),
+        &["--header-timeout", "1"],
+        std::process::Stdio::null(),
+    );
     let mut slow: Vec<std::net::TcpStream> = (0..20)
         .map(|_| {
             let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();

@@ -221,6 +221,19 @@ impl Auth {
     }
 }
 
+/// The fewest characters a new password may have (setup link and `tia user add`).
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Whether a new user name is acceptable: 1 to 200 characters, printable, spaces but no other
+/// white space. The same rule for the setup link and `tia user add`.
+pub fn valid_user_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= 200
+        && !name
+            .chars()
+            .any(|c| (c.is_whitespace() && c != ' ') || crate::model::is_unsafe_char(c))
+}
+
 /// Opens a session in the database; returns the id for the cookie (the database keeps only
 /// its SHA-256).
 pub async fn open_session(

@@ -299,18 +299,13 @@ async fn setup(
 ) -> Response {
     let lang = lang(&headers);
     let name = f.username.trim().to_string();
-    if name.is_empty()
-        || name.chars().count() > 200
-        || name
-            .chars()
-            .any(|c| c.is_whitespace() && c != ' ' || crate::model::is_unsafe_char(c))
-    {
+    if !auth::valid_user_name(&name) {
         return setup_page(&state, lang, &f.token, Some("name"));
     }
     if f.password != f.repeat {
         return setup_page(&state, lang, &f.token, Some("mismatch"));
     }
-    if f.password.chars().count() < 12 {
+    if f.password.chars().count() < auth::MIN_PASSWORD_CHARS {
         return setup_page(&state, lang, &f.token, Some("short"));
     }
     // The token is used in one statement, before anything else: a second try (or another
