@@ -155,3 +155,12 @@ ensure_pikepdf() {
   fi
   "$TIA_PYTHON" -m pip install --quiet --disable-pip-version-check "pikepdf==$PIKEPDF_VERSION"
 }
+
+# The OpenID provider the single sign-on test starts: Node.js (Debian's, when missing) and the
+# `oidc-provider` package from npm, pinned by tests/oidc/package-lock.json, installed once.
+ensure_oidc_provider() {
+  ensure_debian node:nodejs npm:npm
+  [ -d tests/oidc/node_modules/oidc-provider ] && return 0
+  say "installing the test OpenID provider (npm ci in tests/oidc)"
+  npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+}

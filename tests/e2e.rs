@@ -236,38 +236,7 @@ async fn browser_logs_in_uploads_versions_reads_the_change_report_and_downloads_
     let mut server = Guard::spawn("tia serve", serve, dir.path().join("serve.log"));
     wait_until_up(&http, &format!("{base}/health"), &mut server).await;
 
-    // The browser.
-    let driver_url = format!("http://127.0.0.1:{}", free_port());
-    let mut driver_cmd = Command::new(&chromedriver);
-    driver_cmd.arg(format!("--port={}", driver_url.rsplit(':').next().unwrap()));
-    let mut driver = Guard::spawn(
-        "chromedriver",
-        driver_cmd,
-        dir.path().join("chromedriver.log"),
-    );
-    wait_until_up(&http, &format!("{driver_url}/status"), &mut driver).await;
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,900", "--lang=sv-SE",
-                format!("--user-data-dir={}", dir.path().join("profile").display()),
-            ],
-        }),
-    );
-    let client = ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver_url)
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot start a chromium session: {e}\n{}",
-                driver.log_text()
-            )
-        });
+    let (client, _driver) = browser(&http, dir.path(), &chromium, &chromedriver).await;
 
     let result = flow(&client, &http, &base, root).await;
     if result.is_err() {
@@ -288,6 +257,38 @@ async fn browser_logs_in_uploads_versions_reads_the_change_report_and_downloads_
     if let Err(e) = result {
         panic!("{e}\n---- tia serve log ----\n{}", server.log_text());
     }
+}
+
+/// chromedriver and a headless Chromium session with its own profile in `dir`.
+async fn browser(http: &Http, dir: &Path, chromium: &Path, chromedriver: &Path) -> (Client, Guard) {
+    let driver_url = format!("http://127.0.0.1:{}", free_port());
+    let mut driver_cmd = Command::new(chromedriver);
+    driver_cmd.arg(format!("--port={}", driver_url.rsplit(':').next().unwrap()));
+    let mut driver = Guard::spawn("chromedriver", driver_cmd, dir.join("chromedriver.log"));
+    wait_until_up(http, &format!("{driver_url}/status"), &mut driver).await;
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1280,900", "--lang=sv-SE",
+                format!("--user-data-dir={}", dir.join("profile").display()),
+            ],
+        }),
+    );
+    let client = ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver_url)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start a chromium session: {e}\n{}",
+                driver.log_text()
+            )
+        });
+    (client, driver)
 }
 
 async fn flow(c: &Client, http: &Http, base: &str, root: &Path) -> Result<()> {
@@ -516,5 +517,236 @@ async fn page_screenshot(c: &Client, to: &Path) -> Result<()> {
     ensure!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
     std::fs::create_dir_all(to.parent().unwrap())?;
     std::fs::write(to, &png)?;
+    Ok(())
+}
+
+/// Node.js, from `TIA_E2E_NODE` or the PATH: the test fails (never skips) without it.
+fn node() -> PathBuf {
+    if let Some(p) = std::env::var_os("TIA_E2E_NODE") {
+        return PathBuf::from(p);
+    }
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("node"))
+        .find(|p| p.is_file())
+        .expect("node is missing: install Node.js (`sudo apt-get install -y nodejs`) or set TIA_E2E_NODE")
+}
+
+const SSO_SECRET: &str = "tia-e2e-client-secret-0123456789";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium, chromedriver and Node.js with tests/oidc's packages; .ci/run runs it with --ignored"]
+async fn browser_signs_in_with_openid_connect_and_the_groups_claim_gives_the_role() {
+    let chromium = required("TIA_E2E_CHROMIUM", "/usr/bin/chromium", "chromium");
+    let chromedriver = required(
+        "TIA_E2E_CHROMEDRIVER",
+        "/usr/bin/chromedriver",
+        "chromium-driver",
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let provider_dir = root.join("tests/oidc");
+    assert!(
+        provider_dir.join("node_modules/oidc-provider").is_dir(),
+        "the OpenID provider's package is missing: run `npm ci --prefix tests/oidc` (scripts/test does)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let http = http();
+    let base = format!("http://127.0.0.1:{}", free_port());
+    let issuer = format!("http://127.0.0.1:{}", free_port());
+
+    // A real OpenID provider (oidc-provider from npm) on 127.0.0.1.
+    let mut provider_cmd = Command::new(node());
+    provider_cmd
+        .arg("provider.mjs")
+        .current_dir(&provider_dir)
+        .env("PORT", issuer.rsplit(':').next().unwrap())
+        .env("REDIRECT_URI", format!("{base}/login/oidc/callback"))
+        .env("CLIENT_SECRET", SSO_SECRET);
+    let mut provider = Guard::spawn("oidc-provider", provider_cmd, dir.path().join("oidc.log"));
+    wait_until_up(
+        &http,
+        &format!("{issuer}/.well-known/openid-configuration"),
+        &mut provider,
+    )
+    .await;
+
+    // tia with single sign-on only: no password users; the secret from the environment.
+    let auth = dir.path().join("auth.yaml");
+    std::fs::write(
+        &auth,
+        format!(
+            "oidc:\n  issuer: {issuer}\n  client_id: tia\n  redirect_url: {base}/login/oidc/callback\n  \
+             scopes: [profile, groups]\n  role_claim: groups\n  label: Kommunens konto\n  \
+             roles: {{ tia-approvers: approver, tia-readers: reader }}\n"
+        ),
+    )
+    .unwrap();
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_tia"));
+    serve
+        .arg("serve")
+        .arg("--db")
+        .arg(dir.path().join("tia.db"))
+        .args(["--addr", base.trim_start_matches("http://")])
+        .arg("--auth")
+        .arg(&auth)
+        .env("TIA_OIDC_CLIENT_SECRET", SSO_SECRET)
+        .env("PATH", path_with_cargo_bin())
+        .env_remove("TIA_API_TOKEN")
+        .env_remove("TIA_USER")
+        .env_remove("TIA_PASSWORD_HASH")
+        .env_remove("TIA_KNOWLEDGE")
+        .current_dir(dir.path());
+    let mut server = Guard::spawn("tia serve", serve, dir.path().join("serve.log"));
+    wait_until_up(&http, &format!("{base}/health"), &mut server).await;
+
+    // A callback without the browser's flow cookie is refused, whatever its code.
+    let (status, _, body) = get(
+        &http,
+        &format!("{base}/login/oidc/callback?code=forged&state=forged"),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&body).contains("sso-problem"));
+
+    let (client, _driver) = browser(&http, dir.path(), &chromium, &chromedriver).await;
+    let result = sso_flow(&client, &base, root).await;
+    if result.is_err() {
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        if let Ok(png) = client.screenshot().await {
+            let _ = std::fs::write(tmp.join("e2e-sso-failure.png"), png);
+        }
+        if let Ok(html) = client.source().await {
+            let _ = std::fs::write(tmp.join("e2e-sso-failure.html"), html);
+        }
+    }
+    let _ = client.close().await;
+    if let Err(e) = result {
+        panic!(
+            "{e}\n---- tia serve log ----\n{}\n---- oidc-provider log ----\n{}",
+            server.log_text(),
+            provider.log_text()
+        );
+    }
+    let log = server.log_text();
+    assert!(
+        log.contains("signed in with OpenID Connect") && log.contains("dpo-anna"),
+        "the server logs the sign-in:\n{log}"
+    );
+}
+
+/// Signs in at the provider's own pages (any password is accepted for its test accounts) and
+/// consents; ends back in tia.
+async fn sso_sign_in(c: &Client, base: &str, account: &str) -> Result<()> {
+    c.goto(&format!("{base}/")).await?;
+    wait_for_path(c, |p| p == "/login").await?;
+    let button = c.find(Locator::Id("sso")).await?;
+    let label = button.text().await?;
+    ensure!(
+        label.contains("Kommunens konto"),
+        "the sign-in button: {label}"
+    );
+    button.click().await?;
+    wait_for_path(c, |p| p.starts_with("/interaction/")).await?;
+    c.find(Locator::Css("input[name=login]"))
+        .await?
+        .send_keys(account)
+        .await?;
+    c.find(Locator::Css("input[name=password]"))
+        .await?
+        .send_keys("any password will do")
+        .await?;
+    c.find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    // The consent page, the first time a client asks for these scopes.
+    let start = Instant::now();
+    loop {
+        let url = c.current_url().await?;
+        if url.as_str().starts_with(base) {
+            return Ok(());
+        }
+        if url.path().starts_with("/interaction/") {
+            if let Ok(b) = c.find(Locator::Css("button[type=submit]")).await {
+                let _ = b.click().await;
+            }
+        }
+        ensure!(start.elapsed() < WAIT, "still at the provider: {url}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Leaves tia and the provider (their cookies share the host 127.0.0.1).
+async fn sso_sign_out(c: &Client) -> Result<()> {
+    c.find(Locator::Css("header form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_for_path(c, |p| p == "/login").await?;
+    c.delete_all_cookies().await?;
+    Ok(())
+}
+
+async fn sso_flow(c: &Client, base: &str, root: &Path) -> Result<()> {
+    // An approver by the `groups` claim (which this provider gives only at userinfo).
+    sso_sign_in(c, base, "dpo-anna").await?;
+    wait_for_path(c, |p| p == "/").await?;
+    let who = c.find(Locator::Id("whoami")).await?.text().await?;
+    ensure!(
+        who.contains("dpo-anna") && who.contains("Godkännare"),
+        "the header after single sign-on: {who}"
+    );
+    // An approver may create a system and sign a version off; the history names them.
+    c.find(Locator::Id("model_file"))
+        .await?
+        .send_keys(&root.join("examples/lasia-2024.yaml").to_string_lossy())
+        .await?;
+    c.find(Locator::Id("save-system")).await?.click().await?;
+    let system = wait_for_path(c, |p| p.starts_with("/systems/")).await?;
+    c.find(Locator::Id("sign-off-comment"))
+        .await?
+        .send_keys("Beslutsunderlag enligt nämndens beslut")
+        .await?;
+    c.find(Locator::Id("sign-off")).await?.click().await?;
+    wait_for(c, "the history after sign-off", |p, q| {
+        p == system && q.contains("v=1")
+    })
+    .await?;
+    let events = c.find(Locator::Id("events")).await?.text().await?;
+    ensure!(
+        events.contains("dpo-anna") && events.contains("Beslutsunderlag enligt nämndens beslut"),
+        "the history: {events}"
+    );
+    sso_sign_out(c).await?;
+
+    // A reader by the claim: sees the system, but may neither save nor sign off.
+    sso_sign_in(c, base, "reader-bo").await?;
+    wait_for_path(c, |p| p == "/").await?;
+    let who = c.find(Locator::Id("whoami")).await?.text().await?;
+    ensure!(
+        who.contains("reader-bo") && who.contains("Läsare"),
+        "the reader's header: {who}"
+    );
+    c.goto(&format!("{base}{system}")).await?;
+    let page = c.source().await?;
+    ensure!(
+        page.contains("Beslutsunderlag enligt nämndens beslut")
+            && !page.contains("id=\"sign-off\"")
+            && !page.contains("id=\"save-version\""),
+        "a reader's system page offers sign-off or saving"
+    );
+    sso_sign_out(c).await?;
+
+    // An account whose groups map to no role is refused, by name.
+    sso_sign_in(c, base, "guest-cy").await?;
+    wait_for_path(c, |p| p == "/login/oidc/callback").await?;
+    let problem = c.find(Locator::Id("sso-problem")).await?.text().await?;
+    ensure!(
+        problem.contains("guest-cy") && problem.contains("ingen roll"),
+        "the refusal: {problem}"
+    );
+    c.goto(&format!("{base}/")).await?;
+    wait_for_path(c, |p| p == "/login").await?;
     Ok(())
 }

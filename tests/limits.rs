@@ -50,6 +50,7 @@ async fn state(dir: &std::path::Path, typst: Typst, slots: usize) -> AppState {
             token: Some("0123456789abcdef0123".into()),
             role: tia::server::auth::Role::Editor,
         }],
+        oidc: None,
     })
     .unwrap();
     let kb = tia::Knowledge::embedded().unwrap();

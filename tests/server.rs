@@ -100,6 +100,7 @@ async fn app_with(o: Options) -> App {
                 role: Role::Reader,
             },
         ],
+        oidc: None,
     })
     .unwrap();
     // Tests that render a PDF need typst; the others run without it (a render then answers
@@ -288,14 +289,19 @@ impl App {
         r.cookie()
     }
 
-    /// A model form posted to the UI as multipart/form-data.
+    /// A model form posted to the UI as multipart/form-data, with the session's form token
+    /// as the page's form carries it.
     async fn post_form(&self, uri: &str, cookie: &str, fields: &[Field<'_>]) -> Resp {
+        let token = csrf(cookie);
+        let mut fields: Vec<&Field<'_>> = fields.iter().collect();
+        let with_token = text_field("_csrf", &token);
+        fields.insert(0, &with_token);
         self.call(
             Method::POST,
             uri,
             As::Cookie(cookie),
             Some(&format!("multipart/form-data; boundary={BOUNDARY}")),
-            multipart(fields),
+            multipart_refs(&fields),
         )
         .await
     }
@@ -349,8 +355,28 @@ fn file_field<'a>(file_name: &'a str, value: &'a str) -> Field<'a> {
     }
 }
 
-/// A multipart/form-data body built by hand, as a browser sends it.
+/// The form token of the session in a `Cookie` header (as the server derives it), or empty.
+fn csrf(cookie: &str) -> String {
+    tia::server::auth::cookie(cookie, tia::server::auth::SESSION_COOKIE)
+        .map(tia::server::auth::csrf_token)
+        .unwrap_or_default()
+}
+
+/// A logout as the page's button posts it.
+fn logout_request(cookie: &str) -> Request<Body> {
+    Request::post("/logout")
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("_csrf={}", csrf(cookie))))
+        .unwrap()
+}
+
 fn multipart(fields: &[Field<'_>]) -> Vec<u8> {
+    multipart_refs(&fields.iter().collect::<Vec<_>>())
+}
+
+/// A multipart/form-data body built by hand, as a browser sends it.
+fn multipart_refs(fields: &[&Field<'_>]) -> Vec<u8> {
     let mut body = String::new();
     for f in fields {
         body.push_str(&format!("--{BOUNDARY}\r\n"));
@@ -944,10 +970,7 @@ async fn bearer_token_and_session_both_work_for_the_api() {
     }
 
     // After logging out the session no longer works for the API.
-    let req = Request::post("/logout")
-        .header(header::COOKIE, &cookie)
-        .body(Body::empty())
-        .unwrap();
+    let req = logout_request(&cookie);
     app.send(req).await.expect(StatusCode::SEE_OTHER);
     app.get("/api/systems", As::Cookie(&cookie))
         .await
@@ -1440,7 +1463,7 @@ async fn the_ui_from_login_to_logout() {
     assert!(page.contains("Inga system är bedömda ännu."), "{page}");
     assert!(page.contains("enctype=\"multipart/form-data\""));
     assert!(
-        page.contains(&format!("<span>{USER}</span>")),
+        page.contains(&format!("<span id=\"whoami\">{USER} · ")),
         "the user is shown"
     );
 
@@ -1629,10 +1652,7 @@ async fn the_ui_from_login_to_logout() {
     assert_eq!(r.cookie(), "tia_lang=sv");
 
     // Logging out ends the session.
-    let req = Request::post("/logout")
-        .header(header::COOKIE, &both)
-        .body(Body::empty())
-        .unwrap();
+    let req = logout_request(&both);
     let r = app.send(req).await;
     r.expect(StatusCode::SEE_OTHER);
     assert_eq!(r.location(), "/login");
@@ -1866,6 +1886,86 @@ async fn a_cross_site_form_post_with_the_session_cookie_is_refused() {
         .unwrap();
     let r = app.send(req).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.page());
+}
+
+#[tokio::test]
+async fn a_ui_form_without_the_sessions_token_is_refused_and_changes_nothing() {
+    let app = app().await;
+    let cookie = app.login().await;
+    let other = app.login().await;
+    let token = csrf(&cookie);
+    // Every form on the pages carries this session's token (and only this session's).
+    let page = app.get("/", As::Cookie(&cookie)).await.text();
+    assert!(
+        page.contains(&format!("name=\"_csrf\" value=\"{token}\"")),
+        "the start page's forms carry the token"
+    );
+    assert_ne!(token, csrf(&other), "each session has its own token");
+    let model = std::fs::read_to_string("examples/lasia-2026.yaml").unwrap();
+    // A same-origin multipart post without the token, with another session's token, or with
+    // a made-up one: 403, and no system is created.
+    for sent in [None, Some(csrf(&other)), Some("0".repeat(64))] {
+        let mut fields = vec![text_field("model_text", &model)];
+        if let Some(t) = &sent {
+            fields.insert(0, text_field("_csrf", t));
+        }
+        let r = app
+            .call(
+                Method::POST,
+                "/systems",
+                As::Cookie(&cookie),
+                Some(&format!("multipart/form-data; boundary={BOUNDARY}")),
+                multipart(&fields),
+            )
+            .await;
+        r.expect(StatusCode::FORBIDDEN);
+        assert!(
+            r.text().contains("does not carry this session"),
+            "{}",
+            r.text()
+        );
+    }
+    let systems = app.get("/api/systems", As::Token(TOKEN)).await.json();
+    assert_eq!(
+        systems.as_array().map(Vec::len),
+        Some(0),
+        "nothing was saved"
+    );
+    // Sign-off and logout forms too.
+    let id = app.create("lasia-2024.yaml").await;
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/systems/{id}/versions/1/sign-off"),
+            As::Cookie(&cookie),
+            Some("application/x-www-form-urlencoded"),
+            "comment=forged",
+        )
+        .await;
+    r.expect(StatusCode::FORBIDDEN);
+    let history = app
+        .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
+        .await
+        .json();
+    assert_eq!(history["events"].as_array().map(Vec::len), Some(0));
+    let r = app
+        .call(
+            Method::POST,
+            "/logout",
+            As::Cookie(&cookie),
+            None,
+            Body::empty(),
+        )
+        .await;
+    r.expect(StatusCode::FORBIDDEN);
+    app.get("/", As::Cookie(&cookie))
+        .await
+        .expect(StatusCode::OK);
+    // With the token the same form goes through.
+    let r = app
+        .post_form("/systems", &cookie, &[text_field("model_text", &model)])
+        .await;
+    r.expect(StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -2113,7 +2213,10 @@ async fn a_sign_off_a_rename_and_a_withdrawal_are_events_in_the_history() {
             &format!("/systems/{id}/versions/1/sign-off"),
             As::Cookie(&approver),
             Some("application/x-www-form-urlencoded"),
-            "comment=Enligt+KS+2026%2F12+%C2%A74",
+            format!(
+                "comment=Enligt+KS+2026%2F12+%C2%A74&_csrf={}",
+                csrf(&approver)
+            ),
         )
         .await;
     r.expect(StatusCode::SEE_OTHER);
@@ -2200,7 +2303,7 @@ async fn a_sign_off_a_rename_and_a_withdrawal_are_events_in_the_history() {
             &format!("/systems/{id}/versions/9/sign-off"),
             As::Cookie(&approver),
             Some("application/x-www-form-urlencoded"),
-            "comment=x",
+            format!("comment=x&_csrf={}", csrf(&approver)),
         )
         .await;
     r.expect(StatusCode::NOT_FOUND);
@@ -2231,6 +2334,7 @@ async fn sessions_live_in_the_database_and_are_shared_by_two_instances() {
             role: Role::Admin,
         }],
         tokens: vec![],
+        oidc: None,
     })
     .unwrap();
     let second_state = AppState::new(store, kb, auth, None, 1, false).unwrap();
@@ -2252,13 +2356,7 @@ async fn sessions_live_in_the_database_and_are_shared_by_two_instances() {
         StatusCode::OK,
         "the session is known to the second instance"
     );
-    let res = on_second(
-        Request::post("/logout")
-            .header(header::COOKIE, &cookie)
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let res = on_second(logout_request(&cookie)).await;
     assert!(res.status().is_redirection());
     app.get("/api/systems", As::Cookie(&cookie))
         .await

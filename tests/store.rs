@@ -253,4 +253,163 @@ async fn postgres_register_is_append_only_and_numbers_versions() {
     assert_eq!(store.backend(), tia::store::Backend::Postgres);
     exercise(&store).await;
     two_instances(&url).await;
+    two_servers(&url);
+}
+
+/// A `tia serve` process, stopped when dropped.
+struct Server(std::process::Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port()
+}
+
+/// One HTTP/1.1 request: the status, the headers (lower-case names) and the body.
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Vec<(String, String)>, String) {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    conn.write_all(req.as_bytes()).unwrap();
+    let mut raw = String::new();
+    conn.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, body.to_string())
+}
+
+fn start_server(url: &str, dir: &std::path::Path) -> Server {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let log = std::fs::File::create(dir.join(format!("{}.log", addr.replace(':', "-")))).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_tia"))
+        .args(["serve", "--db", url, "--addr", &addr])
+        .env_remove("TIA_API_TOKEN")
+        .env_remove("TIA_USER")
+        .env_remove("TIA_PASSWORD_HASH")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let server = Server(child, addr);
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(&server.1).is_err()
+        || http(&server.1, "GET", "/health", &[], "").0 != 200
+    {
+        assert!(start.elapsed().as_secs() < 60, "tia serve did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    server
+}
+
+/// Two `tia serve` processes on one PostgreSQL database: a user logs in on the first, saves
+/// through the second with the same cookie, and logs out on the second, which ends the session
+/// on the first too.
+fn two_servers(url: &str) {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("two-servers-{}", std::process::id());
+    let password = "two servers one database";
+    let mut add = std::process::Command::new(env!("CARGO_BIN_EXE_tia"))
+        .args(["user", "add", &name, "--role", "editor", "--db", url])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(add.stdin.take().unwrap(), "{password}").unwrap();
+    let out = add.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a = start_server(url, dir.path());
+    let b = start_server(url, dir.path());
+
+    let form = format!(
+        "username={name}&password={}&next=/",
+        password.replace(' ', "+")
+    );
+    let (status, headers, _) = http(
+        &a.1,
+        "POST",
+        "/login",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        &form,
+    );
+    assert_eq!(status, 303, "the login on the first server");
+    let cookie = headers
+        .iter()
+        .find(|(k, v)| k == "set-cookie" && v.starts_with("tia_session="))
+        .map(|(_, v)| v.split(';').next().unwrap().to_string())
+        .expect("a session cookie");
+
+    let model = std::fs::read_to_string("examples/lasia-2024.yaml").unwrap();
+    let (status, _, body) = http(
+        &b.1,
+        "POST",
+        "/api/systems?name=Two+servers",
+        &[("Cookie", &cookie), ("Content-Type", "application/yaml")],
+        &model,
+    );
+    assert_eq!(status, 201, "saved through the second server: {body}");
+    let created: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let id = created["system"]["id"].as_i64().unwrap();
+    assert_eq!(created["version"]["saved_by"], name.as_str());
+
+    let (status, _, body) = http(
+        &a.1,
+        "GET",
+        &format!("/api/systems/{id}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Two servers"));
+
+    let token = tia::server::auth::csrf_token(cookie.trim_start_matches("tia_session="));
+    let (status, _, _) = http(
+        &b.1,
+        "POST",
+        "/logout",
+        &[
+            ("Cookie", &cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        &format!("_csrf={token}"),
+    );
+    assert_eq!(status, 303, "the logout on the second server");
+    let (status, _, _) = http(&a.1, "GET", "/api/systems", &[("Cookie", &cookie)], "");
+    assert_eq!(status, 401, "the session ended on the first server too");
 }

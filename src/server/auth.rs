@@ -19,6 +19,9 @@ pub struct AuthFile {
     pub users: Vec<UserEntry>,
     #[serde(default)]
     pub tokens: Vec<TokenEntry>,
+    /// Single sign-on with OpenID Connect (see `oidc.rs`).
+    #[serde(default)]
+    pub oidc: Option<super::oidc::OidcConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -101,6 +104,8 @@ pub struct Auth {
     users: HashMap<String, (String, Role)>,
     tokens: Vec<(String, [u8; 32], Role)>,
     pub session_ttl: Duration,
+    /// The OpenID provider, when single sign-on is configured.
+    pub oidc: Option<super::oidc::Oidc>,
 }
 
 /// Who made a request, and what they may do.
@@ -108,6 +113,9 @@ pub struct Auth {
 pub struct Principal {
     pub name: String,
     pub role: Role,
+    /// For a browser session: the token its forms must send back (`_csrf`); derived from the
+    /// session's id, so it is tied to the session and needs no storage.
+    pub csrf: Option<String>,
 }
 
 pub const SESSION_COOKIE: &str = "tia_session";
@@ -182,12 +190,17 @@ impl Auth {
             users,
             tokens,
             session_ttl: Duration::from_secs(8 * 3600),
+            oidc: config
+                .oidc
+                .clone()
+                .map(super::oidc::Oidc::new)
+                .transpose()?,
         })
     }
 
     /// Whether neither a user nor a token is configured by file or environment.
     pub fn is_empty(&self) -> bool {
-        self.users.is_empty() && self.tokens.is_empty()
+        self.users.is_empty() && self.tokens.is_empty() && self.oidc.is_none()
     }
 
     /// The principal a bearer token belongs to.
@@ -199,6 +212,7 @@ impl Auth {
             .map(|(name, _, role)| Principal {
                 name: name.clone(),
                 role: *role,
+                csrf: None,
             })
     }
 
@@ -259,7 +273,29 @@ pub async fn session(store: &crate::store::Store, id: &str) -> Option<Principal>
     Some(Principal {
         name,
         role: Role::parse(&role)?,
+        csrf: Some(csrf_token(id)),
     })
+}
+
+/// The token a session's forms carry: a hash of the session id under its own label, so that
+/// it reveals nothing about the id and is the same on every instance.
+pub fn csrf_token(session_id: &str) -> String {
+    hex(&sha256(format!("tia-csrf:{session_id}").as_bytes()))
+}
+
+/// Whether a form's `_csrf` is the session's token (compared in constant time).
+pub fn csrf_ok(user: &Principal, sent: Option<&str>) -> bool {
+    match (&user.csrf, sent) {
+        // A bearer token is not a browser session: nothing to forge.
+        (None, _) => true,
+        (Some(want), Some(got)) => eq_secret(want.as_bytes(), got.as_bytes()),
+        (Some(_), None) => false,
+    }
+}
+
+/// Compares two secrets without stopping at the first difference.
+pub fn eq_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub async fn close_session(store: &crate::store::Store, id: &str) {
@@ -457,6 +493,7 @@ mod tests {
                 token: None,
                 role: Role::Reader,
             }],
+            oidc: None,
         })
         .unwrap();
         let ci = auth.token("0123456789abcdef0123").unwrap();

@@ -93,6 +93,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(index))
         .route("/login", get(login_form).post(login))
+        .route("/login/oidc", get(oidc_start))
+        .route(super::oidc::CALLBACK_PATH, get(oidc_callback))
         .route("/logout", post(logout))
         .route("/lang/{lang}", get(set_lang))
         .route("/systems", post(create_system))
@@ -181,6 +183,8 @@ fn page(
     ctx.insert("t", state.renderer.wording(lang));
     ctx.insert("lang", &lang);
     ctx.insert("user", &user.map(|u| u.name.clone()));
+    ctx.insert("role", &user.map(|u| u.role.as_str()));
+    ctx.insert("csrf", &user.and_then(|u| u.csrf.clone()));
     ctx.insert("version", env!("CARGO_PKG_VERSION"));
     ctx.insert(
         "knowledge",
@@ -234,8 +238,7 @@ async fn login_form(
     headers: HeaderMap,
     Query(q): Query<Next>,
 ) -> Response {
-    let mut ctx = tera::Context::new();
-    ctx.insert("next", &safe_next(q.next.as_deref()));
+    let mut ctx = login_context(&state, &safe_next(q.next.as_deref()));
     ctx.insert("failed", &false);
     page(
         &state,
@@ -244,6 +247,157 @@ async fn login_form(
         "login.html",
         StatusCode::OK,
         ctx,
+    )
+}
+
+/// The login page's context: where to go after, and the single sign-on button if configured.
+fn login_context(state: &AppState, next: &str) -> tera::Context {
+    let mut ctx = tera::Context::new();
+    ctx.insert("next", next);
+    ctx.insert("next_encoded", &url_encode(next));
+    ctx.insert("sso", &state.auth.oidc.as_ref().map(|o| o.label()));
+    ctx
+}
+
+/// Sends the browser to the OpenID provider, with the flow's state in a short-lived cookie.
+async fn oidc_start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Next>,
+) -> Response {
+    let lang = lang(&headers);
+    let Some(oidc) = state.auth.oidc.as_ref() else {
+        return error_page(
+            &state,
+            lang,
+            None,
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotFound,
+                "single sign-on is not configured",
+            ),
+        );
+    };
+    match oidc.start(&safe_next(q.next.as_deref())).await {
+        Ok((url, cookie)) => (
+            [(
+                header::SET_COOKIE,
+                format!(
+                    "{}={cookie}; Path=/login/oidc; HttpOnly; SameSite=Lax; Max-Age={}{}",
+                    super::oidc::FLOW_COOKIE,
+                    super::oidc::FLOW_TTL.as_secs(),
+                    if state.secure_cookies { "; Secure" } else { "" }
+                ),
+            )],
+            Redirect::to(&url),
+        )
+            .into_response(),
+        Err(e) => sso_failed(&state, lang, "/", e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// The provider sends the browser back here: a session for the user and role the claims give.
+async fn oidc_callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    use super::oidc::OidcFailure;
+    let lang = lang(&headers);
+    let Some(oidc) = state.auth.oidc.as_ref() else {
+        return error_page(
+            &state,
+            lang,
+            None,
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotFound,
+                "single sign-on is not configured",
+            ),
+        );
+    };
+    let cookies = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let flow = auth::cookie(cookies, super::oidc::FLOW_COOKIE);
+    let result = match (q.error, q.code, q.state) {
+        (Some(e), _, _) => Err(OidcFailure::Refused(match q.error_description {
+            Some(d) => format!("{e}: {d}"),
+            None => e,
+        })),
+        (None, Some(code), Some(st)) => oidc.finish(flow, &st, &code).await,
+        _ => Err(OidcFailure::Expired),
+    };
+    let signed_in = match result {
+        Ok(s) => s,
+        Err(e) => return sso_failed(&state, lang, "/", e),
+    };
+    let next = safe_next(Some(&signed_in.next));
+    let id = match auth::open_session(
+        &state.store,
+        &signed_in.name,
+        signed_in.role,
+        state.auth.session_ttl,
+    )
+    .await
+    {
+        Ok(id) => id,
+        Err(e) => return error_page(&state, lang, None, e.into()),
+    };
+    tracing::info!(user = %signed_in.name, role = signed_in.role.as_str(), "signed in with OpenID Connect");
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    let mut r = Redirect::to(&next).into_response();
+    let h = r.headers_mut();
+    for c in [
+        session_cookie(&id, secure),
+        format!(
+            "{}=; Path=/login/oidc; HttpOnly; SameSite=Lax; Max-Age=0",
+            super::oidc::FLOW_COOKIE
+        ),
+    ] {
+        h.append(
+            header::SET_COOKIE,
+            axum::http::HeaderValue::from_str(&c).expect("cookie values are ASCII"),
+        );
+    }
+    r
+}
+
+/// The login page again, saying why single sign-on did not work (the detail goes to the log).
+fn sso_failed(state: &AppState, lang: Lang, next: &str, e: super::oidc::OidcFailure) -> Response {
+    use super::oidc::OidcFailure;
+    let (status, key) = match &e {
+        OidcFailure::Expired => (StatusCode::BAD_REQUEST, "sso_expired"),
+        OidcFailure::Refused(_) => (StatusCode::UNAUTHORIZED, "sso_refused"),
+        OidcFailure::Provider(_) => (StatusCode::BAD_GATEWAY, "sso_unavailable"),
+        OidcFailure::NoRole(_) => (StatusCode::FORBIDDEN, "sso_no_role"),
+        OidcFailure::NoName => (StatusCode::FORBIDDEN, "sso_no_name"),
+        OidcFailure::Busy => (StatusCode::TOO_MANY_REQUESTS, "sso_busy"),
+    };
+    tracing::warn!(error = %e, "single sign-on failed");
+    let mut ctx = login_context(state, next);
+    ctx.insert("failed", &false);
+    ctx.insert("sso_problem", key);
+    if let super::oidc::OidcFailure::NoRole(name) = &e {
+        ctx.insert("sso_user", name);
+    }
+    page(state, lang, None, "login.html", status, ctx)
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, for the session's lifetime.
+fn session_cookie(id: &str, secure: &str) -> String {
+    format!(
+        "{}={id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=28800{secure}",
+        auth::SESSION_COOKIE
     )
 }
 
@@ -341,6 +495,22 @@ async fn setup(
 struct EventForm {
     comment: Option<String>,
     name: Option<String>,
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+/// Refuses a form that does not carry the session's token: another site can make the browser
+/// post, but cannot read the page the token is on.
+fn check_csrf(user: &Principal, sent: Option<&str>) -> Result<(), ApiError> {
+    if auth::csrf_ok(user, sent) {
+        return Ok(());
+    }
+    tracing::warn!(user = %user.name, "form without this session's token refused");
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        ErrorCode::CrossSite,
+        "the form does not carry this session's token; reload the page and try again",
+    ))
 }
 
 /// The system page's forms for sign-off, rename and withdrawal: the API's checks, then back
@@ -354,6 +524,9 @@ async fn event_form(
     kind: crate::store::EventKind,
     f: EventForm,
 ) -> Response {
+    if let Err(e) = check_csrf(user, f.csrf.as_deref()) {
+        return error_page(state, lang(headers), Some(user), e);
+    }
     let q = api::EventQuery {
         comment: f.comment,
         name: f.name,
@@ -457,8 +630,7 @@ async fn login(
                 auth::Refusal::Busy => 1,
             };
             tracing::warn!(user = %f.username, retry_after = wait, "login refused: too many attempts");
-            let mut ctx = tera::Context::new();
-            ctx.insert("next", &next);
+            let mut ctx = login_context(&state, &next);
             ctx.insert("failed", &false);
             ctx.insert("throttled", &wait);
             let mut r = page(
@@ -515,21 +687,14 @@ async fn login(
             tracing::info!(user = %f.username, "logged in");
             let secure = if state.secure_cookies { "; Secure" } else { "" };
             (
-                [(
-                    header::SET_COOKIE,
-                    format!(
-                        "{}={id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=28800{secure}",
-                        auth::SESSION_COOKIE
-                    ),
-                )],
+                [(header::SET_COOKIE, session_cookie(&id, secure))],
                 Redirect::to(&next),
             )
                 .into_response()
         }
         None => {
             tracing::warn!(user = %f.username, "login failed");
-            let mut ctx = tera::Context::new();
-            ctx.insert("next", &next);
+            let mut ctx = login_context(&state, &next);
             ctx.insert("failed", &true);
             page(
                 &state,
@@ -543,7 +708,31 @@ async fn login(
     }
 }
 
-async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    f: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    // Without a live session there is nothing to end; with one, the form must be this
+    // session's (another site must not log the user out).
+    let cookies = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if let Some(id) = auth::cookie(cookies, auth::SESSION_COOKIE) {
+        if let Some(user) = auth::session(&state.store, id).await {
+            let sent = f.as_ref().ok().and_then(|Form(f)| f.csrf.as_deref());
+            if let Err(e) = check_csrf(&user, sent) {
+                return error_page(&state, lang(&headers), Some(&user), e);
+            }
+        }
+    }
     if let Some(id) = headers
         .get(header::COOKIE)
         .and_then(|v| v.to_str().ok())
@@ -651,6 +840,8 @@ struct ModelForm {
     notice_date: String,
     text: String,
     file_name: String,
+    /// The session's form token.
+    csrf: Option<String>,
 }
 
 async fn read_form(mut multipart: Multipart) -> Result<ModelForm, ApiError> {
@@ -660,6 +851,7 @@ async fn read_form(mut multipart: Multipart) -> Result<ModelForm, ApiError> {
         notice_date: String::new(),
         text: String::new(),
         file_name: "model.yaml".into(),
+        csrf: None,
     };
     let mut uploaded = String::new();
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
@@ -670,6 +862,7 @@ async fn read_form(mut multipart: Multipart) -> Result<ModelForm, ApiError> {
             "name" => form.name = value.trim().to_string(),
             "note" => form.note = value.trim().to_string(),
             "notice_date" => form.notice_date = value.trim().to_string(),
+            "_csrf" => form.csrf = Some(value),
             "model_text" => form.text = value,
             "model_file" => {
                 if let Some(f) = file_name.filter(|f| !f.is_empty()) {
@@ -714,7 +907,10 @@ async fn create_system(
     if let Err(e) = api::require(&user, auth::Role::Editor, "creating a system") {
         return error_page(&state, lang, Some(&user), e);
     }
-    let form = match read_form(multipart).await {
+    let form = match read_form(multipart)
+        .await
+        .and_then(|f| check_csrf(&user, f.csrf.as_deref()).map(|_| f))
+    {
         Ok(f) => f,
         Err(e) => return error_page(&state, lang, Some(&user), e),
     };
@@ -848,7 +1044,10 @@ async fn add_version(
     if let Err(e) = api::require(&user, auth::Role::Editor, "saving a version") {
         return error_page(&state, lang, Some(&user), e);
     }
-    let form = match read_form(multipart).await {
+    let form = match read_form(multipart)
+        .await
+        .and_then(|f| check_csrf(&user, f.csrf.as_deref()).map(|_| f))
+    {
         Ok(f) => f,
         Err(e) => return error_page(&state, lang, Some(&user), e),
     };
@@ -1146,7 +1345,7 @@ async fn knowledge_page(
     )
 }
 
-fn url_encode(s: &str) -> String {
+pub(crate) fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
