@@ -92,6 +92,52 @@ enum KnowledgeCommand {
         #[arg(long)]
         fail_on_stale: bool,
     },
+    /// List the ids a model may use: countries, categories, subjects, measures, vendors,
+    /// profiles or laws, with their names.
+    List {
+        #[arg(value_enum)]
+        kind: ListKind,
+        /// Only entries whose id, name or detail contains this (ignoring case).
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Language of the names.
+        #[arg(long, value_enum, default_value = "sv")]
+        lang: LangArg,
+    },
+    /// Show one entry in full (any kind: vendor, law, source, rule, measure, country code…).
+    Show {
+        id: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListKind {
+    Countries,
+    Categories,
+    Subjects,
+    Measures,
+    Vendors,
+    Profiles,
+    Laws,
+}
+
+impl ListKind {
+    fn kind(self) -> tia::knowledge::catalog::Kind {
+        use tia::knowledge::catalog::Kind;
+        match self {
+            ListKind::Countries => Kind::Countries,
+            ListKind::Categories => Kind::Categories,
+            ListKind::Subjects => Kind::Subjects,
+            ListKind::Measures => Kind::Measures,
+            ListKind::Vendors => Kind::Vendors,
+            ListKind::Profiles => Kind::Profiles,
+            ListKind::Laws => Kind::Laws,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -391,6 +437,13 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
         .map_err(|e| Failure::Internal(e.into()))
 }
 
+fn print_text(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| Failure::Internal(e.into()))
+}
+
 /// Writes bytes whole to `path` (standard output for `-`), or not at all.
 fn write_file(path: &Path, data: &[u8]) -> Result<(), Failure> {
     if is_std(path) {
@@ -565,6 +618,76 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 }
                 if fail_on_stale {
                     return Ok(ExitCode::from(3));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Knowledge {
+            command:
+                KnowledgeCommand::List {
+                    kind,
+                    search,
+                    format,
+                    lang,
+                },
+        } => {
+            use tia::knowledge::catalog;
+            let kb = tia::load_knowledge(cli.global.knowledge.as_deref())?;
+            let items = catalog::search(
+                &kb,
+                kind.kind(),
+                lang.lang(),
+                search.as_deref().unwrap_or(""),
+            );
+            match format {
+                Format::Json => print_json(&items)?,
+                Format::Text => {
+                    let width = items
+                        .iter()
+                        .map(|i| i.id.chars().count())
+                        .max()
+                        .unwrap_or(0);
+                    let mut out = String::new();
+                    for i in &items {
+                        out.push_str(&format!("{:width$}  {}", i.id, i.name));
+                        if !i.detail.is_empty() {
+                            out.push_str(&format!("  ({})", i.detail));
+                        }
+                        out.push('\n');
+                    }
+                    print_text(&out)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Knowledge {
+            command: KnowledgeCommand::Show { id, format },
+        } => {
+            use tia::knowledge::catalog;
+            let kb = tia::load_knowledge(cli.global.knowledge.as_deref())?;
+            let found = catalog::show(&kb, &id);
+            if found.is_empty() {
+                eprintln!(
+                    "error: no knowledge entry has the id `{id}`\n  hint: `tia knowledge list vendors --search {id}` (or countries, categories, subjects, measures, profiles, laws) finds ids by name"
+                );
+                return Ok(ExitCode::from(2));
+            }
+            match format {
+                Format::Json => {
+                    let v: Vec<serde_json::Value> = found
+                        .iter()
+                        .map(|(k, v)| serde_json::json!({"kind": k, "entry": v}))
+                        .collect();
+                    print_json(&v)?
+                }
+                Format::Text => {
+                    let mut out = String::new();
+                    for (kind, v) in &found {
+                        out.push_str(&format!("# {kind}\n"));
+                        out.push_str(&serde_json::to_string_pretty(v).unwrap_or_default());
+                        out.push('\n');
+                    }
+                    print_text(&out)?;
                 }
             }
             Ok(ExitCode::SUCCESS)

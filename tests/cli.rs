@@ -630,3 +630,42 @@ fn a_memo_of_a_model_too_large_to_lay_out_is_refused_up_front() {
     let o = tia(&["assess", file.to_str().unwrap(), "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
 }
+
+#[test]
+fn knowledge_list_and_show_give_the_ids_a_model_may_use() {
+    let o = tia(&["knowledge", "list", "countries", "--search", "tyskland"]);
+    assert!(o.status.success());
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.starts_with("DE  Tyskland"), "{text}");
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let o = tia(&[
+        "knowledge",
+        "list",
+        "vendors",
+        "--format",
+        "json",
+        "--lang",
+        "en",
+    ]);
+    assert!(o.status.success());
+    let items: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ms = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "microsoft-corp")
+        .expect("the catalogue lists Microsoft Corporation");
+    assert_eq!(ms["name"], "Microsoft Corporation");
+    for kind in ["categories", "subjects", "measures", "profiles", "laws"] {
+        let o = tia(&["knowledge", "list", kind]);
+        assert!(o.status.success() && !o.stdout.is_empty(), "{kind}");
+    }
+    let o = tia(&["knowledge", "show", "cloud-act", "--format", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let shown: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(shown[0]["kind"], "law");
+    assert_eq!(shown[0]["entry"]["jurisdiction"], "US");
+    let o = tia(&["knowledge", "show", "no-such-entry"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("tia knowledge list"));
+}

@@ -1602,6 +1602,25 @@ async fn the_ui_from_login_to_logout() {
     assert!(page.contains("<strong>FISA §702</strong>"), "{page}");
     assert!(page.contains("CLOUD Act"));
     assert!(page.contains("Leverantörskatalogen"));
+    // The ids a model may use, searchable by name in the user's language.
+    let page = app
+        .get("/knowledge?kind=countries&q=tyskland", me)
+        .await
+        .page();
+    assert!(page.contains("<code>DE</code>"), "{page}");
+    assert!(!page.contains("<code>SE</code>"), "only what matches");
+    let page = app
+        .get("/knowledge?kind=vendors&q=%3Cscript%3E", me)
+        .await
+        .text();
+    let field: Vec<&str> = page
+        .lines()
+        .filter(|l| l.contains("id=\"ids-q\""))
+        .collect();
+    assert!(
+        field.len() == 1 && field[0].contains("&lt;script&gt;") && !page.contains("<script>"),
+        "the query is escaped: {field:?}"
+    );
 
     // Memos with the session.
     app.get(&format!("/systems/{id}/versions/2/memo.pdf?lang=en"), me)

@@ -1,6 +1,7 @@
 //! The knowledge base: legal facts, vendors, rules and policies as data, each with its source
 //! and the date it was last true. Loaded from the embedded copy of `knowledge/` or a folder.
 
+pub mod catalog;
 mod types;
 pub use types::*;
 

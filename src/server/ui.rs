@@ -1296,13 +1296,31 @@ async fn compare_pdf(
     }
 }
 
+/// `?kind=&q=`: which ids to look up on the knowledge page.
+#[derive(Deserialize)]
+struct KnowledgeQuery {
+    kind: Option<String>,
+    q: Option<String>,
+}
+
 async fn knowledge_page(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     headers: HeaderMap,
+    Query(kq): Query<KnowledgeQuery>,
 ) -> Response {
+    use crate::knowledge::catalog;
     let lang = lang(&headers);
     let kb = &state.kb;
+    // The ids a model may use, of the chosen kind, filtered by the search (as `tia knowledge
+    // list KIND --search Q`).
+    let kind = kq
+        .kind
+        .as_deref()
+        .and_then(catalog::Kind::parse)
+        .unwrap_or(catalog::Kind::Categories);
+    let query: String = kq.q.unwrap_or_default().chars().take(200).collect();
+    let ids = catalog::search(kb, kind, lang, &query);
     let today = chrono::Local::now().date_naive();
     let stale = kb.stale(today, kb.meta.stale_after_days);
     let is_stale = |kind: &str, id: &str| stale.iter().any(|s| s.kind == kind && s.id == id);
@@ -1328,6 +1346,13 @@ async fn knowledge_page(
         "dpf_certified": v.dpf_certified, "as_of": v.as_of, "source": source(&v.source), "stale": is_stale("vendor", &v.id),
     })).collect();
     let mut ctx = tera::Context::new();
+    ctx.insert("ids", &ids);
+    ctx.insert("ids_kind", kind.as_str());
+    ctx.insert(
+        "ids_kinds",
+        &catalog::Kind::ALL.map(catalog::Kind::as_str).to_vec(),
+    );
+    ctx.insert("ids_query", &query);
     ctx.insert("laws", &laws);
     ctx.insert("adequacy", &adequacy);
     ctx.insert("vendors", &vendors);
