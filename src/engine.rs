@@ -454,6 +454,13 @@ impl<'a> Analysis<'a> {
         }
     }
 
+    /// Whether the party's owners are known all the way up on the day judged: an owner whose
+    /// relationship has ended does not count, and a party left with none is unknown.
+    pub fn owners_known(&self, p: usize) -> bool {
+        let party = &self.model.parties[p];
+        party.owners_known && crate::model::owners_known_on(&party.owners.value, true, self.as_of)
+    }
+
     /// Whether the party's service must read the data in the clear to work.
     pub fn needs_cleartext(&self, p: usize) -> bool {
         match self.model.parties[p].needs_cleartext.value {
@@ -1112,12 +1119,13 @@ fn collect_control(
     path: &mut Vec<(String, String, f64)>,
     out: &mut Vec<ControlLink>,
 ) {
-    let foreign_total: f64 = owners
-        .iter()
+    // A relationship that has ended (or not begun) on the day judged does not control.
+    let owners = || owners.iter().filter(|o| o.current_on(as_of));
+    let foreign_total: f64 = owners()
         .filter(|o| !kb.in_eea(&o.country, as_of))
         .map(|o| o.share)
         .sum();
-    for o in owners {
+    for o in owners() {
         let foreign = !kb.in_eea(&o.country, as_of);
         let controls =
             o.share > policy.control.single || (foreign && foreign_total > policy.control.combined);

@@ -91,6 +91,10 @@ enum KnowledgeCommand {
         /// Exit with code 3 when any entry is stale.
         #[arg(long)]
         fail_on_stale: bool,
+        /// Vendors whose ownership was last stated more than this many days ago are listed
+        /// (a report: it never fails the check).
+        #[arg(long, default_value_t = 365)]
+        ownership_max_age_days: i64,
     },
     /// List the ids a model may use: countries, categories, subjects, measures, vendors,
     /// profiles or laws, with their names.
@@ -112,6 +116,9 @@ enum KnowledgeCommand {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Write or update vendor entries (legal name, jurisdiction, LEI, direct and ultimate
+    /// parents up the chain) from GLEIF's golden copy CSV files, streamed.
+    ImportGleif(ImportGleifArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -138,6 +145,34 @@ impl ListKind {
             ListKind::Laws => Kind::Laws,
         }
     }
+}
+
+#[derive(Args)]
+struct ImportGleifArgs {
+    /// Level 1 LEI-CDF golden copy, unzipped CSV (…-gleif-goldencopy-lei2-golden-copy.csv).
+    #[arg(long, value_name = "CSV")]
+    level1: PathBuf,
+    /// Level 2 relationship records (RR-CDF) golden copy, unzipped CSV.
+    #[arg(long, value_name = "CSV")]
+    rr: PathBuf,
+    /// Level 2 reporting exceptions golden copy, unzipped CSV.
+    #[arg(long, value_name = "CSV")]
+    repex: PathBuf,
+    /// An entity to import, by LEI (repeatable).
+    #[arg(long = "lei", value_name = "LEI")]
+    leis: Vec<String>,
+    /// An entity to import, by its legal name as GLEIF has it (repeatable).
+    #[arg(long = "name", value_name = "NAME")]
+    names: Vec<String>,
+    /// A file with one LEI or legal name a line.
+    #[arg(long, value_name = "FILE")]
+    list: Option<PathBuf>,
+    /// The vendor file to write or update (default: <--knowledge>/vendors/gleif.yaml).
+    #[arg(long, value_name = "FILE")]
+    into: Option<PathBuf>,
+    /// When the golden copy was published, UTC (default: from the Level 1 file's name).
+    #[arg(long, value_name = "YYYY-MM-DDTHH:MM")]
+    published: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -577,11 +612,15 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Knowledge {
+            command: KnowledgeCommand::ImportGleif(a),
+        } => import_gleif(cli.global.knowledge.as_deref(), a),
+        Command::Knowledge {
             command:
                 KnowledgeCommand::Check {
                     max_age_days,
                     today,
                     fail_on_stale,
+                    ownership_max_age_days,
                 },
         } => {
             let kb = tia::load_knowledge(cli.global.knowledge.as_deref())?;
@@ -603,6 +642,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 kb.policies.len(),
                 kb.rules.len()
             );
+            print_ownership(&kb, today, ownership_max_age_days);
             if stale.is_empty() {
                 println!("no entry is older than {max} days on {today}");
             } else {
@@ -838,6 +878,107 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             })
         }
     }
+}
+
+/// `knowledge check`'s ownership report: unknown, lapsed and old ownership, never a failure.
+fn print_ownership(kb: &tia::Knowledge, today: NaiveDate, max_age: i64) {
+    use tia::knowledge::OwnershipIssueKind as K;
+    let issues = kb.ownership_issues(today, max_age);
+    if issues.is_empty() {
+        println!("ownership: every vendor's owners are sourced and stated within {max_age} days");
+        return;
+    }
+    let mut vendors: Vec<&str> = issues.iter().map(|i| i.vendor.as_str()).collect();
+    vendors.dedup();
+    println!(
+        "ownership: {} vendors to re-check (unknown, not current, or stated more than {max_age} days before {today}):",
+        vendors.len()
+    );
+    for i in &issues {
+        let what = match &i.kind {
+            K::Unknown { reason } => format!("unknown: vendor `{}` — {reason}", i.vendor),
+            K::NoCurrentOwner => format!(
+                "unknown: vendor `{}` — no listed relationship holds on {today}",
+                i.vendor
+            ),
+            K::Old { as_of, age_days } => format!(
+                "old: vendor `{}` ownership as of {as_of} ({age_days} days)",
+                i.vendor
+            ),
+            K::NotCurrent {
+                owner,
+                status,
+                valid_to,
+            } => {
+                let why = match (status, valid_to) {
+                    (Some(tia::knowledge::RelationshipState::Lapsed), _) => "lapsed".to_string(),
+                    (Some(tia::knowledge::RelationshipState::Inactive), _) => {
+                        "inactive".to_string()
+                    }
+                    (_, Some(d)) => format!("ended {d}"),
+                    _ => "not yet begun".to_string(),
+                };
+                format!(
+                    "not current: vendor `{}` parent `{owner}` ({why}; not counted as an owner)",
+                    i.vendor
+                )
+            }
+        };
+        println!("  {what} — {}:{}", i.file, i.line);
+    }
+}
+
+/// `tia knowledge import-gleif`.
+fn import_gleif(knowledge: Option<&Path>, a: ImportGleifArgs) -> Result<ExitCode, Failure> {
+    let config = |m: String| Failure::Config(anyhow::anyhow!(m));
+    let published = match &a.published {
+        Some(p) => Some(tia::knowledge::gleif::parse_published(p).ok_or_else(|| {
+            config(format!(
+                "--published: `{p}` is not a time\nhint: write 2026-12-02T08:00 (UTC) or 2026-12-02"
+            ))
+        })?),
+        None => None,
+    };
+    let (mut leis, mut names) = (a.leis, a.names);
+    if let Some(list) = &a.list {
+        let (l, n) = tia::knowledge::gleif::read_list(list)?;
+        leis.extend(l);
+        names.extend(n);
+    }
+    let into = match (a.into, knowledge) {
+        (Some(p), _) => p,
+        (None, Some(dir)) => dir.join("vendors/gleif.yaml"),
+        (None, None) => {
+            return Err(config(
+                "say where to write: --into knowledge/vendors/gleif.yaml, or --knowledge <folder> (writes <folder>/vendors/gleif.yaml)".into(),
+            ))
+        }
+    };
+    let summary = tia::knowledge::gleif::import(&tia::knowledge::gleif::ImportOptions {
+        level1: a.level1,
+        rr: a.rr,
+        repex: a.repex,
+        leis,
+        names,
+        published,
+        into,
+        knowledge_dir: knowledge.map(Path::to_path_buf),
+    })?;
+    for w in &summary.warnings {
+        eprintln!("warning: {w}");
+    }
+    println!(
+        "wrote {} ({} entries from GLEIF's golden copy of {} UTC, {} kept; {} passes over the relationship file)",
+        summary.file.display(),
+        summary.entries.len(),
+        summary.published.format("%Y-%m-%d %H:%M"),
+        summary.kept,
+        summary.rr_passes
+    );
+    for (id, name, lei, owners) in &summary.entries {
+        println!("  {id}: {name} ({lei}) — {owners}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A new password: asked twice without echo on a terminal, else one line of standard input.

@@ -670,7 +670,7 @@ impl Render<'_> {
                 value: owners,
                 from: party.owners.from.clone(),
             },
-            owners_known: party.owners_known,
+            owners_known: an.owners_known(p),
             ownership_source: party.ownership_source.clone(),
             locations: FactReport {
                 value: party.locations.value.clone(),

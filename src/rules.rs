@@ -287,9 +287,7 @@ impl Predicate {
                 };
                 exposed == *b
             }),
-            OwnershipKnown(b) => c
-                .party
-                .is_some_and(|p| an.model.parties[p].owners_known == *b),
+            OwnershipKnown(b) => c.party.is_some_and(|p| an.owners_known(p) == *b),
             PartyReads(b) => c.party.is_some_and(|p| an.parties[p].reads == *b),
             NeedsCleartext(b) => c.party.is_some_and(|p| an.needs_cleartext(p) == *b),
             DpaMissing(terms) => c.party.is_some_and(|p| {

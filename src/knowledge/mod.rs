@@ -2,6 +2,7 @@
 //! and the date it was last true. Loaded from the embedded copy of `knowledge/` or a folder.
 
 pub mod catalog;
+pub mod gleif;
 mod types;
 pub use types::*;
 
@@ -513,6 +514,7 @@ impl Knowledge {
         for (x, o) in self.policies.iter().zip(&self.policies.origins) {
             cites(l, &mut errs, o, &x.citations);
         }
+        let mut leis: HashMap<&str, String> = HashMap::new();
         for (v, o) in self.vendors.iter().zip(&self.vendors.origins) {
             src(l, &mut errs, o, "source", &v.source);
             country(l, &mut errs, o, "incorporated", &v.incorporated);
@@ -548,6 +550,26 @@ impl Knowledge {
                             "a share of capital or votes above 0 and at most 1 (1 = wholly owned)",
                         ),
                     );
+                }
+            }
+            for problem in ownership_problems(v) {
+                let (field, msg, expected) = problem;
+                errs.push(Diagnostic::new(&o.file, l.at(o, &field), msg).expected(expected));
+            }
+            if let Some(lei) = &v.lei {
+                match leis.get(lei.as_str()) {
+                    Some(first) => errs.push(
+                        Diagnostic::new(
+                            &o.file,
+                            l.at(o, "lei"),
+                            format!("LEI `{lei}` is given to two vendor entries"),
+                        )
+                        .expected("one entry per legal entity")
+                        .hint(format!("first given at {first}")),
+                    ),
+                    None => {
+                        leis.insert(lei.as_str(), format!("{}:{}:{}", o.file, o.line, o.column));
+                    }
                 }
             }
             if let Some(chain) = self.vendor_parent_loop(&v.id) {
@@ -818,6 +840,168 @@ impl Knowledge {
         if let Some(p) = &c.pinpoint {
             out.push_str(", ");
             out.push_str(p);
+        }
+        out
+    }
+}
+
+/// Whether a text has the form of an LEI: 20 upper-case letters and digits (ISO 17442).
+pub fn valid_lei(s: &str) -> bool {
+    s.len() == 20
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+}
+
+/// What is wrong with a vendor's ownership facts: (field, message, expected).
+fn ownership_problems(v: &Vendor) -> Vec<(String, String, &'static str)> {
+    let mut out = Vec::new();
+    match &v.parents {
+        VendorParents::Keyword(OwnershipKeyword::Unknown) => out.push((
+            "parents".to_string(),
+            "`parents: unknown` without the reason".to_string(),
+            "`parents: { unknown: \"why nobody could source the owners\" }` (e.g. \"no register extract read; check Bolagsverket 556906-5617\")",
+        )),
+        VendorParents::Unknown(u) if u.unknown.trim().is_empty() => out.push((
+            "parents.unknown".to_string(),
+            "an empty reason for unknown ownership".to_string(),
+            "the reason nobody could source the owners",
+        )),
+        VendorParents::Listed(list) if list.is_empty() => out.push((
+            "parents".to_string(),
+            "an empty list of owners".to_string(),
+            "owners, `none` with an `ownership_source`, or `{ unknown: \"why\" }`",
+        )),
+        _ => {}
+    }
+    if let Some(lei) = &v.lei {
+        if !valid_lei(lei) {
+            out.push((
+                "lei".to_string(),
+                format!("`{lei}` is not an LEI"),
+                "20 upper-case letters and digits (ISO 17442)",
+            ));
+        }
+    }
+    for (i, p) in v.parents.owners().iter().enumerate() {
+        if let Some(lei) = &p.lei {
+            if !valid_lei(lei) {
+                out.push((
+                    format!("parents[{i}].lei"),
+                    format!("`{lei}` is not an LEI"),
+                    "20 upper-case letters and digits (ISO 17442)",
+                ));
+            }
+        }
+        if let (Some(f), Some(t)) = (p.valid_from, p.valid_to) {
+            if t < f {
+                out.push((
+                    format!("parents[{i}].valid_to"),
+                    format!("the relationship ends ({t}) before it starts ({f})"),
+                    "`valid_to` on or after `valid_from`",
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// A vendor whose ownership a DPO cannot rely on as it stands: unknown, older than the allowed
+/// age, or resting on a relationship that has lapsed or ended. `knowledge check` lists them;
+/// they do not fail the check.
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
+pub struct OwnershipIssue {
+    pub vendor: String,
+    #[serde(flatten)]
+    pub kind: OwnershipIssueKind,
+    pub file: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "issue")]
+pub enum OwnershipIssueKind {
+    /// `parents: { unknown: reason }`.
+    Unknown { reason: String },
+    /// Every listed relationship has lapsed or ended: no current owner is known.
+    NoCurrentOwner,
+    /// The ownership was last stated longer ago than the allowed age.
+    Old { as_of: NaiveDate, age_days: i64 },
+    /// A listed relationship does not hold on the day checked (lapsed, inactive or past its
+    /// `valid_to`); it is kept as evidence, not counted as an owner.
+    NotCurrent {
+        owner: String,
+        status: Option<RelationshipState>,
+        valid_to: Option<NaiveDate>,
+    },
+}
+
+impl Knowledge {
+    /// The day a vendor's ownership was last known to be as stated: `ownership_as_of`, else the
+    /// `ownership_source` entry's date (or its `as_of`), else the entry's own `as_of` (the
+    /// owners then come from `source`).
+    pub fn ownership_as_of(&self, v: &Vendor) -> NaiveDate {
+        if let Some(d) = v.ownership_as_of {
+            return d;
+        }
+        match v
+            .ownership_source
+            .as_deref()
+            .and_then(|s| self.sources.get(s))
+        {
+            Some(s) => s.date.unwrap_or(s.as_of),
+            None => v.as_of,
+        }
+    }
+
+    /// The catalogue entry with this LEI (letters compared without regard to case).
+    pub fn vendor_by_lei(&self, lei: &str) -> Option<&Vendor> {
+        let lei = lei.trim();
+        self.vendors.iter().find(|v| {
+            v.lei
+                .as_deref()
+                .is_some_and(|l| l.eq_ignore_ascii_case(lei))
+        })
+    }
+
+    /// Vendors whose ownership is unknown, has no current owner on `today`, or was stated more
+    /// than `max_age_days` before `today`; and every relationship that does not hold on
+    /// `today`.
+    pub fn ownership_issues(&self, today: NaiveDate, max_age_days: i64) -> Vec<OwnershipIssue> {
+        let mut out = Vec::new();
+        for (v, o) in self.vendors.iter().zip(&self.vendors.origins) {
+            let mut push = |kind| {
+                out.push(OwnershipIssue {
+                    vendor: v.id.clone(),
+                    kind,
+                    file: o.file.clone(),
+                    line: o.line,
+                })
+            };
+            if let Some(reason) = v.parents.unknown_reason() {
+                push(OwnershipIssueKind::Unknown {
+                    reason: reason.to_string(),
+                });
+                continue;
+            }
+            let owners = v.parents.owners();
+            for p in owners.iter().filter(|p| !p.current_on(today)) {
+                push(OwnershipIssueKind::NotCurrent {
+                    owner: p.vendor.clone(),
+                    status: p.status,
+                    valid_to: p.valid_to,
+                });
+            }
+            if !owners.is_empty() && !owners.iter().any(|p| p.current_on(today)) {
+                push(OwnershipIssueKind::NoCurrentOwner);
+            }
+            let as_of = self.ownership_as_of(v);
+            let age = (today - as_of).num_days();
+            if age > max_age_days {
+                push(OwnershipIssueKind::Old {
+                    as_of,
+                    age_days: age,
+                });
+            }
         }
         out
     }

@@ -328,13 +328,90 @@ pub struct DpiaCriterion {
     pub as_of: NaiveDate,
 }
 
-/// An owner of an entity in the vendor catalogue.
+/// An owner of an entity in the vendor catalogue, with the GLEIF details of the relationship
+/// when it comes from a golden copy (`tia knowledge import-gleif`).
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VendorOwner {
     pub vendor: String,
-    /// Share of capital or votes, 0–1.
+    /// Share of capital or votes, 0–1. GLEIF publishes no share: an accounting-consolidation
+    /// parent controls the entity by definition and a head office is the same legal person as
+    /// its branch, so both are written as 1.
     pub share: f64,
+    /// The owner's LEI (Legal Entity Identifier, ISO 17442).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lei: Option<String>,
+    /// What GLEIF says the link is: the direct or the ultimate accounting-consolidation parent,
+    /// or the head office of an international branch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relationship: Option<OwnerRelationship>,
+    /// First day the relationship held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<NaiveDate>,
+    /// Last day the relationship held: from the day after, the owner is not a current owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<NaiveDate>,
+    /// How far the managing LOU corroborated the relationship.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corroboration: Option<Corroboration>,
+    /// `active` (default), `lapsed` (GLEIF: not renewed in time, so no longer verified) or
+    /// `inactive` (GLEIF: ended or retired). Only an active relationship is a current owner;
+    /// the others are kept as evidence and reported by `knowledge check`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<RelationshipState>,
+}
+
+impl VendorOwner {
+    /// Whether the relationship counts as a current owner on `date`.
+    pub fn current_on(&self, date: NaiveDate) -> bool {
+        self.status.is_none_or(|s| s == RelationshipState::Active)
+            && self.valid_from.is_none_or(|f| f <= date)
+            && self.valid_to.is_none_or(|t| date <= t)
+    }
+
+    /// The period the relationship counts as current, or None when its status rules it out.
+    pub fn period(&self) -> Option<Period> {
+        if self.status.is_some_and(|s| s != RelationshipState::Active) {
+            return None;
+        }
+        Some(Period {
+            from: self.valid_from,
+            until: self.valid_to.and_then(|t| t.succ_opt()),
+        })
+    }
+}
+
+/// GLEIF's relationship types that say who stands behind an entity.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnerRelationship {
+    /// IS_DIRECTLY_CONSOLIDATED_BY.
+    Direct,
+    /// IS_ULTIMATELY_CONSOLIDATED_BY: counted only when no direct owner's chain reaches it.
+    Ultimate,
+    /// IS_INTERNATIONAL_BRANCH_OF: the owner is the head office, the same legal person.
+    Branch,
+}
+
+/// GLEIF's corroboration levels of a relationship record (`Registration.ValidationSources`).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Corroboration {
+    FullyCorroborated,
+    PartiallyCorroborated,
+    EntitySuppliedOnly,
+    Pending,
+}
+
+/// Whether a sourced relationship still holds.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationshipState {
+    Active,
+    /// Not renewed by its renewal date: it may still hold, but nobody re-checked it.
+    Lapsed,
+    /// Ended (GLEIF: RelationshipStatus INACTIVE or registration RETIRED).
+    Inactive,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
@@ -354,9 +431,19 @@ pub struct VendorDpa {
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum VendorParents {
-    /// `none` or `unknown`.
+    /// `none` (`unknown` alone is refused at load: say why with `{ unknown: "…" }`).
     Keyword(OwnershipKeyword),
+    /// `{ unknown: "why" }`: nobody has sourced the owners, and this is why (no register
+    /// extract read, a GLEIF reporting exception…).
+    Unknown(UnknownOwnership),
     Listed(Vec<VendorOwner>),
+}
+
+/// Ownership nobody has sourced, with the reason.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnknownOwnership {
+    pub unknown: String,
 }
 
 impl Default for VendorParents {
@@ -366,19 +453,31 @@ impl Default for VendorParents {
 }
 
 impl VendorParents {
-    /// The listed owners (none for `none` and `unknown`).
+    /// The listed owners, current or not (none for `none` and `unknown`).
     pub fn owners(&self) -> &[VendorOwner] {
         match self {
             VendorParents::Listed(v) => v,
-            VendorParents::Keyword(_) => &[],
+            VendorParents::Keyword(_) | VendorParents::Unknown(_) => &[],
         }
     }
 
-    /// Whether the ownership is stated: owners listed, or `none` with a source.
+    /// Whether the ownership is stated: owners listed (at least one still active), or `none`
+    /// with a source.
     pub fn known(&self) -> bool {
         match self {
-            VendorParents::Listed(v) => !v.is_empty(),
+            VendorParents::Listed(v) => v
+                .iter()
+                .any(|o| o.status.is_none_or(|s| s == RelationshipState::Active)),
             VendorParents::Keyword(k) => *k == OwnershipKeyword::None,
+            VendorParents::Unknown(_) => false,
+        }
+    }
+
+    /// Why the ownership is unknown, when a source says so.
+    pub fn unknown_reason(&self) -> Option<&str> {
+        match self {
+            VendorParents::Unknown(u) => Some(&u.unknown),
+            _ => None,
         }
     }
 }
@@ -411,6 +510,14 @@ pub struct Vendor {
     pub ownership_source: Option<String>,
     #[serde(default)]
     pub ownership_pinpoint: Option<String>,
+    /// The day the ownership was last known to be as stated. Default: the `ownership_source`
+    /// entry's date (else its `as_of`); without an `ownership_source`, the entry's `as_of`.
+    #[serde(default)]
+    pub ownership_as_of: Option<NaiveDate>,
+    /// The entity's LEI (Legal Entity Identifier, ISO 17442): a model party may name it with
+    /// `lei:` instead of `vendor:`.
+    #[serde(default)]
+    pub lei: Option<String>,
     #[serde(default)]
     pub locations: Vec<String>,
     #[serde(default)]

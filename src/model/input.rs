@@ -236,6 +236,10 @@ pub struct PartyInput {
     /// which the model may override.
     #[serde(default)]
     pub vendor: Option<String>,
+    /// The party's LEI (20 characters), instead of `vendor:`: the catalogue entry with this
+    /// LEI supplies the facts (`tia knowledge import-gleif` writes such entries from GLEIF).
+    #[serde(default)]
+    pub lei: Option<String>,
     pub role: Role,
     /// Country of incorporation (ISO 3166-1 alpha-2).
     #[serde(default)]

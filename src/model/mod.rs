@@ -85,6 +85,29 @@ pub struct Owner {
     pub owners: Vec<Owner>,
     /// Whether this owner's own owners are stated (listed, or `none` with a source), all the way up.
     pub owners_known: bool,
+    /// The period the relationship holds (from the catalogue's `valid_from`/`valid_to`): on
+    /// other dates the owner does not count, and the ownership is unknown unless another owner
+    /// holds. None: no period stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid: Option<crate::knowledge::Period>,
+}
+
+impl Owner {
+    /// Whether the relationship holds on `date`.
+    pub fn current_on(&self, date: chrono::NaiveDate) -> bool {
+        self.valid.is_none_or(|v| v.contains(date))
+    }
+}
+
+/// Whether owners stated in a tree are known on `date`: at least one listed owner holds then
+/// (a list whose every relationship has ended is unknown, never "no parent"), and each owner
+/// that holds is known all the way up. An empty list keeps `stated` (`none` or `unknown`).
+pub fn owners_known_on(owners: &[Owner], stated: bool, date: chrono::NaiveDate) -> bool {
+    if owners.is_empty() {
+        return stated;
+    }
+    let mut current = owners.iter().filter(|o| o.current_on(date)).peekable();
+    current.peek().is_some() && current.all(|o| owners_known_on(&o.owners, o.owners_known, date))
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -898,8 +921,42 @@ impl Resolver<'_> {
 
     fn party(&mut self, path: &str, p: &PartyInput) -> Option<Party> {
         let kb = self.kb;
-        let vendor = match &p.vendor {
-            Some(v) => match kb.vendors.get(v) {
+        let by_lei = match &p.lei {
+            Some(lei) => match kb.vendor_by_lei(lei) {
+                Some(v) if p.vendor.as_ref().is_none_or(|id| *id == v.id) => Some(v),
+                Some(v) => {
+                    self.err(
+                        &format!("{path}.lei"),
+                        format!(
+                            "LEI `{lei}` is the catalogue entry `{}`, not `{}`",
+                            v.id,
+                            p.vendor.as_deref().unwrap_or_default()
+                        ),
+                        "`vendor:` or `lei:` naming the same entity",
+                        Some("keep one of the two".into()),
+                    );
+                    return None;
+                }
+                None => {
+                    let hint = if crate::knowledge::valid_lei(lei) {
+                        format!("no vendor entry has this LEI: import it from GLEIF's golden copy with `tia knowledge import-gleif --lei {lei} …` and assess with --knowledge pointing at that folder")
+                    } else {
+                        "an LEI has 20 characters, letters and digits (ISO 17442)".to_string()
+                    };
+                    self.err(
+                        &format!("{path}.lei"),
+                        format!("unknown LEI `{lei}`"),
+                        "the LEI of a vendor entry in knowledge/vendors",
+                        Some(hint),
+                    );
+                    return None;
+                }
+            },
+            None => None,
+        };
+        let vendor = match (&p.vendor, by_lei) {
+            (_, Some(v)) => Some(v),
+            (Some(v), None) => match kb.vendors.get(v) {
                 Some(v) => Some(v),
                 None => {
                     let hint = known_hint(v, kb.vendors.ids());
@@ -912,7 +969,7 @@ impl Resolver<'_> {
                     return None;
                 }
             },
-            None => None,
+            (None, None) => None,
         };
         let vfrom = || FactSource::Vendor(vendor.unwrap().id.clone());
         let pick = |model: Option<String>, cat: Option<String>| -> Option<Fact<String>> {
@@ -1137,6 +1194,7 @@ impl Resolver<'_> {
                 vendor: Some(v.clone()),
                 share: o.share,
                 dpf_certified: o.dpf_certified.or(entry.dpf_certified).unwrap_or(false),
+                valid: None,
                 owners,
                 owners_known: known,
             });
@@ -1177,6 +1235,7 @@ impl Resolver<'_> {
             dpf_certified: o.dpf_certified.unwrap_or(false),
             owners,
             owners_known: known,
+            valid: None,
         })
     }
 
@@ -1242,19 +1301,47 @@ impl Resolver<'_> {
 
 /// A catalogue entry's owners, and whether they are known all the way up (listed, or `none`
 /// with a source; an owner whose own owners are unknown makes the whole chain unknown).
+///
+/// Lapsed or inactive relationships are left out (`knowledge check` reports them); one with a
+/// validity period carries it, and the analysis counts it only on dates inside it. An
+/// `ultimate` parent is left out when a direct owner's chain with no end date already reaches
+/// it, so that the same parent is not counted twice.
 fn catalogue_owners(
     kb: &Knowledge,
     v: &crate::knowledge::Vendor,
     seen: &mut Vec<String>,
 ) -> (Vec<Owner>, bool) {
-    let owners: Vec<Owner> = v
-        .parents
-        .owners()
-        .iter()
-        .filter_map(|p| catalogue_owner(kb, &p.vendor, p.share, seen))
-        .collect();
+    use crate::knowledge::OwnerRelationship;
+    let listed = v.parents.owners();
+    let mut owners: Vec<Owner> = Vec::new();
+    for ultimate in [false, true] {
+        for p in listed
+            .iter()
+            .filter(|p| (p.relationship == Some(OwnerRelationship::Ultimate)) == ultimate)
+        {
+            let Some(period) = p.period() else { continue };
+            if ultimate
+                && owners
+                    .iter()
+                    .any(|o| o.valid.is_none_or(|v| v.until.is_none()) && reaches(o, &p.vendor))
+            {
+                continue;
+            }
+            if let Some(mut o) = catalogue_owner(kb, &p.vendor, p.share, seen) {
+                if period.from.is_some() || period.until.is_some() {
+                    o.valid = Some(period);
+                }
+                owners.push(o);
+            }
+        }
+    }
     let known = v.parents.known() && owners.iter().all(|o| o.owners_known);
     (owners, known)
+}
+
+/// Whether an owner's tree contains the catalogue entry `id`.
+fn reaches(o: &Owner, id: &str) -> bool {
+    o.vendor.as_deref() == Some(id) || o.owners.iter().any(|x| reaches(x, id))
 }
 
 /// An owner taken from the vendor catalogue, with its own owners (loops are rejected at load).
@@ -1279,6 +1366,7 @@ pub(crate) fn catalogue_owner(
         dpf_certified: v.dpf_certified.unwrap_or(false),
         owners,
         owners_known,
+        valid: None,
     })
 }
 
