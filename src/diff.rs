@@ -690,6 +690,11 @@ fn party_change(a: &PartyReport, b: &PartyReport) -> Option<PartyChange> {
         &a.dpf_certified.value,
         &b.dpf_certified.value,
     );
+    c.field(
+        "dpf_status",
+        &a.dpf.value.status.key(),
+        &b.dpf.value.status.key(),
+    );
     c.field("service", &a.service, &b.service);
     c.field("dpa", &a.dpa, &b.dpa);
     c.field("exposed", &a.exposed, &b.exposed);

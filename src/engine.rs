@@ -639,11 +639,7 @@ impl<'a> Analysis<'a> {
                     };
                     let party = &self.model.parties[p];
                     if !(party.dpf_certified.value && party.incorporated.value == *c) {
-                        return Err(kb.phrase(
-                            "tool.not_certified",
-                            lang,
-                            &[("party", &self.model.parties[p].name.value)],
-                        ));
+                        return Err(self.not_certified_reason(p));
                     }
                     decisions.push(a.decision.clone());
                 }
@@ -651,6 +647,43 @@ impl<'a> Analysis<'a> {
                 Ok(Some(decisions.join("; ")))
             }
             TransferTool::Scc | TransferTool::Bcr | TransferTool::Derogation => Ok(None),
+        }
+    }
+
+    /// Why the DPF does not cover a transfer to party `p`: nobody checked the list, the
+    /// listing does not cover the data, or it is not (or no longer) listed.
+    fn not_certified_reason(&self, p: usize) -> String {
+        use crate::knowledge::DpfStatus;
+        let (kb, lang) = (self.kb, self.model.language);
+        let party = &self.model.parties[p];
+        let name = party.name.value.as_str();
+        let listing = &party.dpf.value;
+        match listing.status {
+            DpfStatus::Unknown => kb.phrase("tool.dpf_unknown", lang, &[("party", name)]),
+            DpfStatus::Active => {
+                let needed = crate::model::dpf_data_needed(kb, Some(&self.model.processing));
+                let missing: Vec<String> = needed
+                    .iter()
+                    .filter(|d| !listing.covers.contains(d))
+                    .map(|d| {
+                        let key = match d {
+                            crate::knowledge::DpfData::Hr => "dpf_data.hr",
+                            crate::knowledge::DpfData::NonHr => "dpf_data.non_hr",
+                        };
+                        kb.phrase(key, lang, &[])
+                    })
+                    .collect();
+                if missing.is_empty() {
+                    kb.phrase("tool.not_certified", lang, &[("party", name)])
+                } else {
+                    kb.phrase(
+                        "tool.dpf_not_covered",
+                        lang,
+                        &[("party", name), ("data", &missing.join(", "))],
+                    )
+                }
+            }
+            _ => kb.phrase("tool.not_certified", lang, &[("party", name)]),
         }
     }
 

@@ -119,6 +119,10 @@ enum KnowledgeCommand {
     /// Write or update vendor entries (legal name, jurisdiction, LEI, direct and ultimate
     /// parents up the chain) from GLEIF's golden copy CSV files, streamed.
     ImportGleif(ImportGleifArgs),
+    /// List the entries that changed between two knowledge folders (added, removed, and
+    /// changed with the fields that changed), so a register can tell which assessments a new
+    /// knowledge version may affect.
+    Diff(KnowledgeDiffArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -145,6 +149,25 @@ impl ListKind {
             ListKind::Laws => Kind::Laws,
         }
     }
+}
+
+#[derive(Args)]
+struct KnowledgeDiffArgs {
+    /// The older knowledge folder, laid out like knowledge/ (or give it with --from).
+    #[arg(
+        value_name = "OLD",
+        required_unless_present = "from",
+        conflicts_with = "from"
+    )]
+    old: Option<PathBuf>,
+    /// The older knowledge folder.
+    #[arg(long, value_name = "DIR")]
+    from: Option<PathBuf>,
+    /// The newer knowledge folder (default: --knowledge, else the embedded knowledge).
+    #[arg(long, value_name = "DIR")]
+    to: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
 }
 
 #[derive(Args)]
@@ -615,6 +638,9 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             command: KnowledgeCommand::ImportGleif(a),
         } => import_gleif(cli.global.knowledge.as_deref(), a),
         Command::Knowledge {
+            command: KnowledgeCommand::Diff(a),
+        } => knowledge_diff(cli.global.knowledge.as_deref(), a),
+        Command::Knowledge {
             command:
                 KnowledgeCommand::Check {
                     max_age_days,
@@ -643,6 +669,27 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 kb.rules.len()
             );
             print_ownership(&kb, today, ownership_max_age_days);
+            let unverified: Vec<_> = kb.unverified_sources().collect();
+            if !unverified.is_empty() {
+                println!(
+                    "{} sources are marked not verified (documents say so where they are cited):",
+                    unverified.len()
+                );
+                for (s, o) in unverified {
+                    println!(
+                        "  not verified: source `{}` — {} — {}:{}",
+                        s.id,
+                        s.uncertain
+                            .as_deref()
+                            .unwrap_or("no reason given")
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        o.file,
+                        o.line
+                    );
+                }
+            }
             if stale.is_empty() {
                 println!("no entry is older than {max} days on {today}");
             } else {
@@ -926,6 +973,23 @@ fn print_ownership(kb: &tia::Knowledge, today: NaiveDate, max_age: i64) {
         };
         println!("  {what} — {}:{}", i.file, i.line);
     }
+}
+
+/// `knowledge diff`: the older folder against --to, --knowledge or the embedded knowledge.
+fn knowledge_diff(knowledge: Option<&Path>, a: KnowledgeDiffArgs) -> Result<ExitCode, Failure> {
+    let old_dir = a.old.or(a.from).expect("clap requires OLD or --from");
+    use tia::knowledge::diff::{diff, RawKnowledge};
+    let old = RawKnowledge::load_dir(&old_dir)?;
+    let new = match a.to.as_deref().or(knowledge) {
+        Some(dir) => RawKnowledge::load_dir(dir)?,
+        None => RawKnowledge::embedded()?,
+    };
+    let d = diff(&old, &new);
+    match a.format {
+        Format::Text => print!("{}", d.to_text()),
+        Format::Json => print_json(&d)?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `tia knowledge import-gleif`.

@@ -515,6 +515,10 @@ fn replace(an: &Analysis, targets: &[usize]) -> Model {
                 value: false,
                 from: FactSource::Default,
             },
+            dpf: Fact {
+                value: crate::knowledge::DpfListing::unknown(),
+                from: FactSource::Default,
+            },
             needs_cleartext: old.needs_cleartext.clone(),
             service: old.service.clone(),
             dpa: Default::default(),

@@ -57,7 +57,12 @@ pub struct PartyReport {
     pub ownership_source: Option<String>,
     pub locations: FactReport<Vec<String>>,
     pub access_locations: FactReport<Vec<String>>,
+    /// Whether the DPF covers transfers to the party (active on the list for the data at
+    /// hand); false when nobody checked.
     pub dpf_certified: FactReport<bool>,
+    /// The party's DPF List entry as read: status (`unknown` when nobody checked), the day
+    /// and page, the data it covers.
+    pub dpf: FactReport<crate::knowledge::DpfListing>,
     pub service: Option<String>,
     pub dpa: crate::model::input::DpaInput,
     pub dpa_from: FactSource,
@@ -356,7 +361,7 @@ fn build(
         rule_cites: kb
             .rules
             .iter()
-            .map(|rule| rule.citations.iter().map(|c| kb.cite(c)).collect())
+            .map(|rule| rule.citations.iter().map(|c| kb.cite_in(c, lang)).collect())
             .collect(),
         chains: (0..model.parties.len()).map(|p| chain(an, p)).collect(),
         party_cats: an
@@ -683,6 +688,10 @@ impl Render<'_> {
             dpf_certified: FactReport {
                 value: party.dpf_certified.value,
                 from: party.dpf_certified.from.clone(),
+            },
+            dpf: FactReport {
+                value: party.dpf.value.clone(),
+                from: party.dpf.from.clone(),
             },
             service: party.service.clone(),
             dpa: party.dpa.clone(),

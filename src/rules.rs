@@ -82,6 +82,10 @@ pub enum Predicate {
     PartyExposed(bool),
     /// Whether the party's owners are stated all the way up (listed, or `none` with a source).
     OwnershipKnown(bool),
+    /// The party's status on a list that an adequacy decision for its country of
+    /// incorporation rests on (the DPF List) is one of these; `unknown` when nobody checked.
+    /// Never holds for a party whose country has no list-based adequacy.
+    DpfStatus(Vec<crate::knowledge::DpfStatus>),
     /// Whether the party can read the data in the clear (or holds the keys).
     PartyReads(bool),
     /// Whether the party's service must read the data in the clear to work.
@@ -140,7 +144,9 @@ impl Predicate {
             | KeyHolder(_)
             | FlowMeasure(_) => &[S::Flow],
             PartyRole(_) | PartyExposed(_) | PartyReads(_) | NeedsCleartext(_) | DpaMissing(_)
-            | DpaUnilateral(_) | OwnershipKnown(_) => &[S::Exposure, S::Flow, S::Party],
+            | DpaUnilateral(_) | OwnershipKnown(_) | DpfStatus(_) => {
+                &[S::Exposure, S::Flow, S::Party]
+            }
             DataFlag(_)
             | ControllerPublicBody(_)
             | ControllerKind(_)
@@ -288,6 +294,14 @@ impl Predicate {
                 exposed == *b
             }),
             OwnershipKnown(b) => c.party.is_some_and(|p| an.owners_known(p) == *b),
+            DpfStatus(ss) => c.party.is_some_and(|p| {
+                let party = &an.model.parties[p];
+                ss.contains(&party.dpf.value.status)
+                    && an
+                        .kb
+                        .adequacy_on(&party.incorporated.value, an.as_of)
+                        .any(|a| a.scope == crate::knowledge::AdequacyScope::DpfCertified)
+            }),
             PartyReads(b) => c.party.is_some_and(|p| an.parties[p].reads == *b),
             NeedsCleartext(b) => c.party.is_some_and(|p| an.needs_cleartext(p) == *b),
             DpaMissing(terms) => c.party.is_some_and(|p| {

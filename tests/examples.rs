@@ -117,12 +117,52 @@ fn stockholm_m365_offers_a_lawful_alternative_and_marks_customer_keys_infeasible
     }
 }
 
+/// The example with the DPF List entry of one party stated in the model, as a DPO who read the
+/// list would (`dpf_certified: true`); the catalogue itself leaves it unchecked.
+fn with_dpf_checked(path: &str, vendor: &str) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let line = format!("    vendor: {vendor}\n");
+    assert!(text.contains(&line), "{path} names {vendor}");
+    text.replacen(&line, &format!("{line}    dpf_certified: true\n"), 1)
+}
+
 #[test]
-fn stockholm_m365_under_gdpr_baseline_is_not_acceptable_but_shows_the_dpf() {
+fn stockholm_m365_under_gdpr_baseline_falls_back_to_sccs_while_microsofts_dpf_status_is_unchecked()
+{
     let r = assess_file("examples/stockholm-m365.yaml", Some("gdpr-baseline"), TODAY);
     assert_ne!(r.verdict, Verdict::Acceptable);
     let ids = finding_ids(&r);
     assert!(ids.iter().any(|i| i.starts_with("EDPB-UC6@")), "{ids:?}");
+    let t = r
+        .transfers
+        .iter()
+        .find(|t| t.to == "microsoft-corp")
+        .unwrap();
+    // Nobody read Microsoft Corporation's entry on the DPF List: the DPF does not carry the
+    // flow, the declared fall-back does, and the report says why.
+    assert_eq!(t.effective, tia::model::TransferTool::Scc);
+    assert!(
+        ids.contains(&"CH5-TOOL-INVALID@microsoft-ireland->microsoft-corp"),
+        "{ids:?}"
+    );
+    assert!(!ids.contains(&"CH5-DPF@microsoft-ireland->microsoft-corp"));
+    let corp = r.parties.iter().find(|p| p.id == "microsoft-corp").unwrap();
+    assert_eq!(corp.dpf.value.status, tia::knowledge::DpfStatus::Unknown);
+    assert!(!corp.dpf_certified.value);
+    let exposure = r
+        .exposures
+        .iter()
+        .find(|e| e.party == "microsoft-corp" && e.law == "fisa-702")
+        .unwrap();
+    assert_ne!(exposure.status, ExposureStatus::CoveredByAdequacy);
+}
+
+#[test]
+fn stockholm_m365_under_gdpr_baseline_rests_on_the_dpf_once_microsofts_listing_is_checked() {
+    let text = with_dpf_checked("examples/stockholm-m365.yaml", "microsoft-corp");
+    let r = assess_text(&text, Some("gdpr-baseline"), TODAY);
+    assert_ne!(r.verdict, Verdict::Acceptable);
+    let ids = finding_ids(&r);
     let dpf = r
         .transfers
         .iter()
@@ -323,9 +363,16 @@ fn a_danish_municipality_disclosing_pupils_data_for_the_providers_own_purposes_i
         r.verdict_reason
     );
     assert_eq!(r.verdict, Verdict::NotAcceptable);
-    assert_eq!(r.decided_by, [Question::NationalLaw]);
     assert!(finding_ids(&r).contains(&"DK-OWN-PURPOSES@google-llc"));
-    // The DPF answers Chapter V for Google LLC, also under the Danish line.
+    // Google LLC's DPF List entry is unchecked: Chapter V rests on the SCC fall-back and does
+    // not settle; national law decides as well.
+    assert_eq!(r.decided_by, [Question::ChapterV, Question::NationalLaw]);
+    // Once the listing is checked, the DPF answers Chapter V for Google LLC, also under the
+    // Danish line, and national law alone decides.
+    let text = with_dpf_checked("examples/dk-municipality-chromebook.yaml", "google-llc");
+    let r = assess_text(&text, None, TODAY);
+    assert_eq!(r.verdict, Verdict::NotAcceptable);
+    assert_eq!(r.decided_by, [Question::NationalLaw]);
     assert_eq!(r.questions[0].conclusion, Verdict::Acceptable);
     assert!(r.findings.iter().all(|f| f.rule != "STH-9"));
 }
@@ -336,6 +383,16 @@ fn an_eu_institution_is_judged_under_the_eudpr_by_the_edps() {
     assert_eq!(r.policy.id, "eu-institution");
     let a = r.authority.as_ref().unwrap();
     assert_eq!((a.id.as_str(), a.regime.as_str()), ("edps", "eudpr"));
+    // The transfer to Microsoft Corporation relies on the DPF alone, and nobody checked the
+    // list: no valid tool, and the report names the unknown fact.
+    assert_eq!(r.verdict, Verdict::NotAcceptable);
+    assert_eq!(r.decided_by, [Question::ChapterV]);
+    let ids = finding_ids(&r);
+    assert!(ids.iter().any(|i| i.starts_with("DPF-UNKNOWN@")), "{ids:?}");
+    assert!(ids.contains(&"EUDPR-REGIME"));
+    // With the listing checked the DPF carries the flow; the parent's reach needs measures.
+    let text = with_dpf_checked("examples/eu-institution-m365.yaml", "microsoft-corp");
+    let r = assess_text(&text, None, TODAY);
     assert_eq!(r.verdict, Verdict::AcceptableWithMeasures);
     assert_eq!(r.decided_by, [Question::ForeignAccess]);
     assert!(finding_ids(&r).contains(&"EUDPR-REGIME"));
@@ -462,8 +519,16 @@ fn each_procurement_offer_names_the_question_that_decides_it() {
         decided("microsoft-365.yaml", Some("gdpr-baseline")),
         (Verdict::NotAcceptable, vec![Question::ChapterV])
     );
+    // Google LLC's DPF status is unchecked: its remote access rests on the SCC fall-back,
+    // which decides Chapter V against it; checked, the DPF carries it.
     assert_eq!(
         decided("google-workspace.yaml", Some("gdpr-baseline")),
+        (Verdict::NotAcceptable, vec![Question::ChapterV])
+    );
+    let text = with_dpf_checked("examples/procurement/google-workspace.yaml", "google-llc");
+    let r = assess_text(&text, Some("gdpr-baseline"), TODAY);
+    assert_eq!(
+        (r.verdict, r.decided_by),
         (
             Verdict::AcceptableWithMeasures,
             vec![Question::ForeignAccess]

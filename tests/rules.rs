@@ -1107,6 +1107,33 @@ fn ch5_dpf_stays_silent_for_an_importer_that_is_not_certified() {
 }
 
 #[test]
+fn dpf_unknown_fires_for_a_us_importer_whose_list_entry_nobody_checked() {
+    let r = fires("DPF-UNKNOWN", ch5_model(US_ACME, ""));
+    assert_eq!(
+        finding_ids(&r, "DPF-UNKNOWN"),
+        ["DPF-UNKNOWN@controller->acme"]
+    );
+    // It informs: the missing tool decides, exactly as for an importer that is not listed.
+    assert_eq!(
+        effect_of(&r, "DPF-UNKNOWN@controller->acme"),
+        Effect::Inform
+    );
+    assert_eq!(r.transfers[0].effective, TransferTool::None);
+    let not_listed = "{ id: acme, name: Acme Inc, role: processor, incorporated: US, locations: [US], dpf_certified: false }";
+    assert_eq!(ch5_model(not_listed, "").run().verdict, r.verdict);
+}
+
+#[test]
+fn dpf_unknown_stays_silent_when_the_model_states_the_importer_is_not_listed() {
+    let not_listed = "{ id: acme, name: Acme Inc, role: processor, incorporated: US, locations: [US], dpf_certified: false }";
+    let r = silent("DPF-UNKNOWN", ch5_model(not_listed, ""));
+    assert_eq!(
+        finding_ids(&r, "CH5-NO-TOOL"),
+        ["CH5-NO-TOOL@controller->acme"]
+    );
+}
+
+#[test]
 fn ch5_derogation_fires_for_a_transfer_resting_on_art_49() {
     let r = fires("CH5-DEROGATION", ch5_model(US_ACME, "derogation"));
     assert_eq!(
@@ -1544,6 +1571,11 @@ struct Case {
 }
 
 const TABLE: &[Case] = &[
+    Case {
+        rule: "DPF-UNKNOWN",
+        fires: dpf_unknown_fires_for_a_us_importer_whose_list_entry_nobody_checked,
+        silent: dpf_unknown_stays_silent_when_the_model_states_the_importer_is_not_listed,
+    },
     Case {
         rule: "INTEL-DUTY",
         fires: intel_duty_blocks_a_chinese_controlled_processor_under_every_profile,

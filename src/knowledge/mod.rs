@@ -2,6 +2,7 @@
 //! and the date it was last true. Loaded from the embedded copy of `knowledge/` or a folder.
 
 pub mod catalog;
+pub mod diff;
 pub mod gleif;
 mod types;
 pub use types::*;
@@ -292,31 +293,7 @@ impl Knowledge {
 
     /// Loads every `*.yaml` under a folder laid out like `knowledge/`.
     pub fn load_dir(dir: &Path) -> Result<Knowledge, InputError> {
-        let mut files = Vec::new();
-        fn walk(dir: &Path, base: &Path, out: &mut Vec<(String, String)>) -> std::io::Result<()> {
-            let mut entries: Vec<_> = std::fs::read_dir(dir)?.flatten().collect();
-            entries.sort_by_key(|e| e.path());
-            for e in entries {
-                let p = e.path();
-                if p.is_dir() {
-                    walk(&p, base, out)?;
-                } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")) {
-                    let rel = p
-                        .strip_prefix(base)
-                        .unwrap_or(&p)
-                        .to_string_lossy()
-                        .replace('\\', "/");
-                    out.push((rel, std::fs::read_to_string(&p)?));
-                }
-            }
-            Ok(())
-        }
-        walk(dir, dir, &mut files).map_err(|e| {
-            InputError::from(
-                Diagnostic::new(&dir.display().to_string(), (1, 1), format!("cannot read the knowledge folder: {e}"))
-                    .hint("pass a folder laid out like knowledge/ with --knowledge, or leave it out to use the embedded one"),
-            )
-        })?;
+        let files = read_dir_files(dir)?;
         Knowledge::from_files(files, &dir.display().to_string())
     }
 
@@ -526,6 +503,15 @@ impl Knowledge {
             }
             if let Some(s) = &v.ownership_source {
                 src(l, &mut errs, o, "ownership_source", s);
+            }
+            if let Some(d) = &v.dpf {
+                for problem in dpf_problems(d) {
+                    errs.push(
+                        Diagnostic::new(&o.file, l.at(o, "dpf"), problem)
+                            .expected("`dpf: { status: active, checked: 2026-12-03, page: https://www.dataprivacyframework.gov/participant/…, covers: [hr, non_hr] }`")
+                            .hint("a status nobody read on the list is `unknown` (or leave `dpf` out)"),
+                    );
+                }
             }
             for (i, p) in v.parents.owners().iter().enumerate() {
                 if !self.vendors.contains(&p.vendor) {
@@ -845,6 +831,53 @@ impl Knowledge {
     }
 }
 
+impl Knowledge {
+    /// A citation as `cite` renders it, followed by "(not verified)" in the document's language
+    /// when its source could not be verified.
+    pub fn cite_in(&self, c: &Citation, lang: crate::model::Lang) -> String {
+        let mut out = self.cite(c);
+        if self.sources.get(&c.source).is_some_and(|s| !s.verified) {
+            out.push_str(&format!(
+                " ({})",
+                self.phrase("source.unverified", lang, &[])
+            ));
+        }
+        out
+    }
+
+    /// The sources marked `verified: false`, with what is uncertain.
+    pub fn unverified_sources(&self) -> impl Iterator<Item = (&Source, &Origin)> {
+        self.sources
+            .iter()
+            .zip(&self.sources.origins)
+            .filter(|(s, _)| !s.verified)
+    }
+}
+
+/// What is missing from a DPF list entry: a status read on the list needs the day and the page
+/// it was read from, and an active listing the data it covers.
+fn dpf_problems(d: &DpfListing) -> Vec<String> {
+    let mut out = Vec::new();
+    if d.status != DpfStatus::Unknown {
+        if d.checked.is_none() {
+            out.push(format!(
+                "DPF status `{}` without the day it was checked",
+                d.status.key()
+            ));
+        }
+        if d.page.as_deref().is_none_or(|p| p.trim().is_empty()) {
+            out.push(format!(
+                "DPF status `{}` without the page it was read from",
+                d.status.key()
+            ));
+        }
+    }
+    if d.status == DpfStatus::Active && d.covers.is_empty() {
+        out.push("an active DPF listing without the data it covers".into());
+    }
+    out
+}
+
 /// Whether a text has the form of an LEI: 20 upper-case letters and digits (ISO 17442).
 pub fn valid_lei(s: &str) -> bool {
     s.len() == 20
@@ -1007,6 +1040,37 @@ impl Knowledge {
     }
 }
 
+/// Every `*.yaml` under a folder laid out like `knowledge/`, as (relative path, text), in path
+/// order.
+fn read_dir_files(dir: &Path) -> Result<Vec<(String, String)>, InputError> {
+    let mut files = Vec::new();
+    fn walk(dir: &Path, base: &Path, out: &mut Vec<(String, String)>) -> std::io::Result<()> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)?.flatten().collect();
+        entries.sort_by_key(|e| e.path());
+        for e in entries {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, base, out)?;
+            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")) {
+                let rel = p
+                    .strip_prefix(base)
+                    .unwrap_or(&p)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((rel, std::fs::read_to_string(&p)?));
+            }
+        }
+        Ok(())
+    }
+    walk(dir, dir, &mut files).map_err(|e| {
+            InputError::from(
+                Diagnostic::new(&dir.display().to_string(), (1, 1), format!("cannot read the knowledge folder: {e}"))
+                    .hint("pass a folder laid out like knowledge/ with --knowledge, or leave it out to use the embedded one"),
+            )
+        })?;
+    Ok(files)
+}
+
 /// Replaces `{name}` placeholders.
 pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 32);
@@ -1053,6 +1117,12 @@ pub fn group_thousands(n: u64) -> String {
 
 /// Phrase keys the engine uses; loading fails when one is missing.
 pub const REQUIRED_PHRASES: &[&str] = &[
+    "dpf_data.hr",
+    "dpf_data.non_hr",
+    "dpf_status.active",
+    "dpf_status.inactive",
+    "dpf_status.not_listed",
+    "dpf_status.unknown",
     "dpia.declared",
     "dpia.subjects",
     "effect.blocking",
@@ -1082,6 +1152,7 @@ pub const REQUIRED_PHRASES: &[&str] = &[
     "severity.info",
     "severity.low",
     "severity.medium",
+    "source.unverified",
     "status.covered_by_adequacy",
     "status.effective",
     "status.mitigated",
@@ -1114,6 +1185,8 @@ pub const REQUIRED_PHRASES: &[&str] = &[
     "tool.derogation",
     "tool.dpf",
     "tool.dpf_not_in_force",
+    "tool.dpf_not_covered",
+    "tool.dpf_unknown",
     "tool.no_adequacy",
     "tool.none",
     "tool.none_declared",

@@ -84,6 +84,22 @@ pub struct Source {
     pub as_of: NaiveDate,
     #[serde(default)]
     pub note: Option<String>,
+    /// False when what the entry relies on could not be checked against a source that was read
+    /// (only a secondary report, or nothing); `uncertain` says what is open. Documents print
+    /// such a source as not verified.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub verified: bool,
+    /// What is not verified and would settle it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertain: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// Whom an adequacy decision covers.
@@ -293,6 +309,10 @@ pub struct DataSubject {
     /// Children (WP248 criterion 7; GDPR recital 38): raises the `children` data flag.
     #[serde(default)]
     pub children: bool,
+    /// Data about the workforce collected in the employment context ("HR data"): the DPF
+    /// covers them only when the recipient's listing includes HR data.
+    #[serde(default)]
+    pub hr: bool,
     pub source: String,
     #[serde(default)]
     pub pinpoint: Option<String>,
@@ -492,6 +512,91 @@ pub enum OwnershipKeyword {
     Unknown,
 }
 
+/// An organisation's entry on the Data Privacy Framework List, as read on a date.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DpfStatus {
+    /// Listed and active: the DPF adequacy decision covers transfers to it (for the data its
+    /// listing covers).
+    Active,
+    /// Listed as inactive (lapsed or withdrawn): no longer a DPF recipient.
+    Inactive,
+    /// Not on the list.
+    NotListed,
+    /// Nobody checked the list: neither certified nor not certified. Judged as not listed,
+    /// and named as an unknown fact.
+    Unknown,
+}
+
+impl DpfStatus {
+    pub fn key(self) -> &'static str {
+        match self {
+            DpfStatus::Active => "active",
+            DpfStatus::Inactive => "inactive",
+            DpfStatus::NotListed => "not_listed",
+            DpfStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// The kinds of data a DPF listing covers.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Deserialize,
+    Serialize,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DpfData {
+    /// Human-resources data: about employees, collected in the employment context.
+    Hr,
+    /// All other personal data.
+    NonHr,
+}
+
+/// What the DPF List said about an organisation, when and where it was read.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DpfListing {
+    pub status: DpfStatus,
+    /// The day the list was read (required unless the status is `unknown`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked: Option<NaiveDate>,
+    /// The list page read (required unless the status is `unknown`, where it may name a lead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    /// The data the listing covers (required for `active`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<DpfData>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl DpfListing {
+    /// Nobody checked.
+    pub fn unknown() -> Self {
+        DpfListing {
+            status: DpfStatus::Unknown,
+            checked: None,
+            page: None,
+            covers: Vec::new(),
+            note: None,
+        }
+    }
+
+    /// Whether the listing is active and covers every kind of data in `needed`.
+    pub fn covers_all(&self, needed: &[DpfData]) -> bool {
+        self.status == DpfStatus::Active && needed.iter().all(|d| self.covers.contains(d))
+    }
+}
+
 /// A legal entity in the vendor catalogue.
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -522,8 +627,10 @@ pub struct Vendor {
     pub locations: Vec<String>,
     #[serde(default)]
     pub access_locations: Vec<String>,
+    /// The entity's entry on the DPF List as read on a date; omitted: nobody checked (unknown,
+    /// judged as not listed).
     #[serde(default)]
-    pub dpf_certified: Option<bool>,
+    pub dpf: Option<DpfListing>,
     #[serde(default)]
     pub service: Option<String>,
     /// Whether the service must read the data in the clear to work (EDPB use case 6).
@@ -540,6 +647,18 @@ pub struct Vendor {
     pub as_of: NaiveDate,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+impl Vendor {
+    /// The DPF List status as yes (active), no (inactive or not listed) or unknown (nobody
+    /// checked).
+    pub fn dpf_certified(&self) -> Option<bool> {
+        match self.dpf.as_ref().map(|d| d.status) {
+            Some(DpfStatus::Active) => Some(true),
+            Some(DpfStatus::Inactive | DpfStatus::NotListed) => Some(false),
+            Some(DpfStatus::Unknown) | None => None,
+        }
+    }
 }
 
 /// What a measure removes: a mechanism, optionally only for some kinds of access.

@@ -1368,11 +1368,16 @@ fn knowledge_used(
     kb: &Knowledge,
 ) -> Vec<(&'static str, String, String, chrono::NaiveDate, String)> {
     let lang = report.language;
-    let source = |id: &str| {
-        kb.sources
-            .get(id)
-            .map(|s| s.title.clone())
-            .unwrap_or_else(|| id.to_string())
+    // A source nobody could verify says so where it is cited: the reader must not take it as
+    // checked.
+    let source = |id: &str| match kb.sources.get(id) {
+        Some(s) if !s.verified => format!(
+            "{} ({})",
+            s.title,
+            kb.phrase("source.unverified", lang, &[])
+        ),
+        Some(s) => s.title.clone(),
+        None => id.to_string(),
     };
     let first = |cs: &[crate::knowledge::Citation]| {
         cs.first().map(|c| source(&c.source)).unwrap_or_default()
@@ -1551,7 +1556,7 @@ pub(crate) fn consult(w: &Words, model: &Model, report: &Report, kb: &Knowledge)
         .rules
         .iter()
         .find(|r| r.id == "STH-8")
-        .map(|r| r.citations.iter().map(|c| kb.cite(c)).collect())
+        .map(|r| r.citations.iter().map(|c| kb.cite_in(c, lang)).collect())
         .unwrap_or_default();
     let mut body = Map::new();
     body.insert(

@@ -125,7 +125,11 @@ pub struct Party {
     pub ownership_source: Option<String>,
     pub locations: Fact<Vec<String>>,
     pub access_locations: Fact<Vec<String>>,
+    /// Whether the DPF covers transfers to the party: listed as active, for every kind of data
+    /// (HR, other) in the processing. An unchecked status is false (unknown is never safe).
     pub dpf_certified: Fact<bool>,
+    /// The party's entry on the DPF List as read (status `unknown` when nobody checked).
+    pub dpf: Fact<crate::knowledge::DpfListing>,
     /// None: follow the access (a party receiving cleartext needs it).
     pub needs_cleartext: Fact<Option<bool>>,
     pub service: Option<String>,
@@ -677,7 +681,11 @@ impl Resolver<'_> {
             .enumerate()
             .map(|(k, (_, p))| (p.id.clone(), k))
             .collect();
-        let parties: Vec<Party> = parties.into_iter().map(|(_, p)| p).collect();
+        let mut parties: Vec<Party> = parties.into_iter().map(|(_, p)| p).collect();
+        let needed = dpf_data_needed(kb, processing.as_ref());
+        for p in &mut parties {
+            p.dpf_certified.value = p.dpf.value.covers_all(&needed);
+        }
 
         // Flows.
         let mut flows = Vec::new();
@@ -1075,14 +1083,14 @@ impl Resolver<'_> {
                 None,
             ),
         };
-        let dpf = match (p.dpf_certified, vendor.and_then(|v| v.dpf_certified)) {
-            (Some(m), _) => Fact::model(m),
+        let dpf = match (p.dpf_certified, vendor.and_then(|v| v.dpf.as_ref())) {
+            (Some(m), _) => Fact::model(model_dpf(m)),
             (None, Some(c)) => Fact {
-                value: c,
+                value: c.clone(),
                 from: vfrom(),
             },
             (None, None) => Fact {
-                value: false,
+                value: crate::knowledge::DpfListing::unknown(),
                 from: FactSource::Default,
             },
         };
@@ -1133,7 +1141,12 @@ impl Resolver<'_> {
             ownership_source,
             locations,
             access_locations,
-            dpf_certified: dpf,
+            // Set once the processing's data subjects are known (`dpf_coverage`).
+            dpf_certified: Fact {
+                value: false,
+                from: dpf.from.clone(),
+            },
+            dpf,
             needs_cleartext: needs,
             service: p
                 .service
@@ -1193,8 +1206,14 @@ impl Resolver<'_> {
                     .unwrap_or_else(|| entry.incorporated.clone()),
                 vendor: Some(v.clone()),
                 share: o.share,
-                dpf_certified: o.dpf_certified.or(entry.dpf_certified).unwrap_or(false),
                 valid: None,
+                dpf_certified: match o.dpf_certified {
+                    Some(b) => b,
+                    None => entry
+                        .dpf
+                        .as_ref()
+                        .is_some_and(|d| d.status == crate::knowledge::DpfStatus::Active),
+                },
                 owners,
                 owners_known: known,
             });
@@ -1299,6 +1318,54 @@ impl Resolver<'_> {
     }
 }
 
+/// A model's `dpf_certified: true|false`: the user's own statement that the party is listed
+/// (for every kind of data) or not listed.
+fn model_dpf(certified: bool) -> crate::knowledge::DpfListing {
+    use crate::knowledge::{DpfData, DpfListing, DpfStatus};
+    DpfListing {
+        status: if certified {
+            DpfStatus::Active
+        } else {
+            DpfStatus::NotListed
+        },
+        checked: None,
+        page: None,
+        covers: if certified {
+            vec![DpfData::Hr, DpfData::NonHr]
+        } else {
+            Vec::new()
+        },
+        note: None,
+    }
+}
+
+/// The kinds of DPF data the processing concerns: HR data when a data subject category is
+/// the workforce (`hr` in knowledge/data_subjects), other data when any other category is
+/// there or none is named.
+pub fn dpf_data_needed(
+    kb: &Knowledge,
+    processing: Option<&Processing>,
+) -> Vec<crate::knowledge::DpfData> {
+    use crate::knowledge::DpfData;
+    let subjects: Vec<bool> = processing
+        .map(|p| {
+            p.data_subjects
+                .iter()
+                .filter_map(|s| kb.data_subjects.get(s))
+                .map(|s| s.hr)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    if subjects.iter().any(|&hr| hr) {
+        out.push(DpfData::Hr);
+    }
+    if subjects.is_empty() || subjects.iter().any(|&hr| !hr) {
+        out.push(DpfData::NonHr);
+    }
+    out
+}
+
 /// A catalogue entry's owners, and whether they are known all the way up (listed, or `none`
 /// with a source; an owner whose own owners are unknown makes the whole chain unknown).
 ///
@@ -1363,7 +1430,10 @@ pub(crate) fn catalogue_owner(
         country: v.incorporated.clone(),
         vendor: Some(id.to_string()),
         share,
-        dpf_certified: v.dpf_certified.unwrap_or(false),
+        dpf_certified: v
+            .dpf
+            .as_ref()
+            .is_some_and(|d| d.status == crate::knowledge::DpfStatus::Active),
         owners,
         owners_known,
         valid: None,

@@ -1343,7 +1343,7 @@ async fn knowledge_page(
     let vendors: Vec<Value> = kb.vendors.iter().map(|v| json!({
         "id": v.id, "name": v.name, "incorporated": v.incorporated,
         "parents": v.parents.owners().iter().map(|p| format!("{} ({})", kb.vendors.get(&p.vendor).map_or(p.vendor.as_str(), |x| x.name.as_str()), crate::report::percent(p.share))).collect::<Vec<_>>(),
-        "dpf_certified": v.dpf_certified, "as_of": v.as_of, "source": source(&v.source), "stale": is_stale("vendor", &v.id),
+        "dpf_certified": v.dpf_certified(), "as_of": v.as_of, "source": source(&v.source), "stale": is_stale("vendor", &v.id),
     })).collect();
     let mut ctx = tera::Context::new();
     ctx.insert("ids", &ids);
