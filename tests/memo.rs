@@ -1039,3 +1039,23 @@ fn cli_memo_writes_a_pdf() {
     assert_eq!(out.status.code(), Some(2));
     assert!(Path::new(&pdf).exists());
 }
+
+#[test]
+fn a_memo_names_an_unchecked_dpf_status_and_an_unverified_source() {
+    // Stockholm's M365 judged under the baseline: Microsoft Corporation's DPF List entry is
+    // unchecked in the catalogue, and the FISA 702 lapse source is marked not verified.
+    let kb = kb();
+    let text = std::fs::read_to_string("examples/stockholm-m365.yaml").unwrap();
+    let model = load_model(&text, "examples/stockholm-m365.yaml", &kb).unwrap();
+    let report = assess(&model, &kb, &opts(Some("gdpr-baseline"), "2026-12-03")).unwrap();
+    let doc = Renderer::new().unwrap().memo(&model, &report, &kb).unwrap();
+    let text = squash(&render(&doc));
+    assert_has(
+        &text,
+        &[
+            "DPF: ej kontrollerad (okänd)",
+            "ingen har kontrollerat om Microsoft Corporation finns på DPF-listan",
+            "(ej verifierad)",
+        ],
+    );
+}

@@ -1263,6 +1263,19 @@ pub(crate) fn memo(w: &Words, model: &Model, report: &Report, kb: &Knowledge) ->
                     p.access_locations.value.join(", ")
                 ));
             }
+            // Where an adequacy decision rests on a list (the DPF), the party's entry on it:
+            // unknown when nobody checked, named as such.
+            if kb
+                .adequacy_on(&p.incorporated.value, report.as_of)
+                .any(|a| a.scope == crate::knowledge::AdequacyScope::DpfCertified)
+            {
+                let d = &p.dpf.value;
+                let mut status = kb.phrase(&format!("dpf_status.{}", d.status.key()), w.lang, &[]);
+                if let Some(day) = d.checked {
+                    status.push_str(&format!(" ({})", w.date(day)));
+                }
+                locations.push_str(&format!("; DPF: {status}"));
+            }
             json!({
                 "name": p.name.value,
                 "role": role,
@@ -1394,12 +1407,21 @@ fn knowledge_used(
     }
     let laws: BTreeSet<&str> = report.exposures.iter().map(|e| e.law.as_str()).collect();
     for l in laws.iter().filter_map(|id| kb.laws.get(id)) {
+        // A law's status facts with an unverified source (e.g. the FISA 702 lapse) are named
+        // beside its own source, so the reader sees what is not verified.
+        let mut sources = vec![source(&l.source)];
+        sources.extend(
+            l.citations
+                .iter()
+                .filter(|c| kb.sources.get(&c.source).is_some_and(|s| !s.verified))
+                .map(|c| source(&c.source)),
+        );
         out.push((
             "law",
             l.id.clone(),
             l.short.clone(),
             l.as_of,
-            source(&l.source),
+            sources.join("; "),
         ));
     }
     let vendors: BTreeSet<&str> = report
