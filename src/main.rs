@@ -153,7 +153,8 @@ impl ListKind {
 
 #[derive(Args)]
 struct KnowledgeDiffArgs {
-    /// The older knowledge folder, laid out like knowledge/ (or give it with --from).
+    /// The older knowledge folder, laid out like knowledge/, or `git:REV` for the knowledge/
+    /// of a git revision (or give it with --from).
     #[arg(
         value_name = "OLD",
         required_unless_present = "from",
@@ -163,7 +164,8 @@ struct KnowledgeDiffArgs {
     /// The older knowledge folder.
     #[arg(long, value_name = "DIR")]
     from: Option<PathBuf>,
-    /// The newer knowledge folder (default: --knowledge, else the embedded knowledge).
+    /// The newer knowledge folder or `git:REV` (default: --knowledge, else the embedded
+    /// knowledge).
     #[arg(long, value_name = "DIR")]
     to: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
@@ -979,9 +981,9 @@ fn print_ownership(kb: &tia::Knowledge, today: NaiveDate, max_age: i64) {
 fn knowledge_diff(knowledge: Option<&Path>, a: KnowledgeDiffArgs) -> Result<ExitCode, Failure> {
     let old_dir = a.old.or(a.from).expect("clap requires OLD or --from");
     use tia::knowledge::diff::{diff, RawKnowledge};
-    let old = RawKnowledge::load_dir(&old_dir)?;
+    let old = RawKnowledge::load(&old_dir)?;
     let new = match a.to.as_deref().or(knowledge) {
-        Some(dir) => RawKnowledge::load_dir(dir)?,
+        Some(dir) => RawKnowledge::load(dir)?,
         None => RawKnowledge::embedded()?,
     };
     let d = diff(&old, &new);

@@ -218,3 +218,43 @@ fn a_status_read_on_the_list_needs_the_day_and_the_page() {
     assert!(text.contains("without the page it was read from"), "{text}");
     assert!(text.contains("without the data it covers"), "{text}");
 }
+
+/// Microsoft Ireland from the catalogue, receiving customers' data, under `policy`; `dpa` is
+/// the party's own `dpa:` line in the model (empty: the catalogue's terms).
+fn microsoft(policy: &str, dpa: &str) -> Report {
+    let yaml = format!(
+        "assessment: {{ title: DPA test, language: en }}\n\
+         controller: {{ name: Exempel kommun, country: SE, kind: public_body }}\n\
+         processing:\n  purpose: Testing the DPA terms\n  data_subjects: [customers]\n  data_categories: [contact]\n\
+         parties:\n  - {{ id: ms, vendor: microsoft-ireland, role: processor{dpa} }}\n\
+         flows:\n  - {{ from: controller, to: ms, access: cleartext }}\n"
+    );
+    let model = load_model(&yaml, "test.yaml", kb()).expect("the test model loads");
+    assess(
+        &model,
+        kb(),
+        &AssessOptions {
+            policy: Some(policy.to_string()),
+            as_of: Some("2026-12-03".parse().unwrap()),
+            lang: None,
+            today: Some("2026-12-03".parse().unwrap()),
+        },
+    )
+    .expect("assessment runs")
+}
+
+#[test]
+fn microsofts_dpa_notice_terms_come_from_the_catalogue_under_both_profiles() {
+    for policy in [BASELINE, STOCKHOLM] {
+        // The catalogue states the DPA's six months' notice (180 days) and the termination
+        // window: the terms are known, so DPA-CHANGE-TERMS does not ask for them.
+        let r = microsoft(policy, "");
+        assert_eq!(r.parties[0].dpa.change_notice_days, Some(180), "{policy}");
+        assert_eq!(r.parties[0].dpa.objection_days, Some(180), "{policy}");
+        assert!(!rules(&r).contains(&"DPA-CHANGE-TERMS"), "{policy}");
+        // A model that states an agreement without the terms is back to unknown terms.
+        let unknown = microsoft(policy, ", dpa: { negotiable: false }");
+        assert!(rules(&unknown).contains(&"DPA-CHANGE-TERMS"), "{policy}");
+        assert!(unknown.verdict <= r.verdict, "{policy}");
+    }
+}

@@ -181,3 +181,31 @@ fn a_folder_written_for_an_older_schema_can_still_be_compared() {
     let fields: Vec<&str> = zoom.fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(fields, ["dpf", "dpf_certified"]);
 }
+
+#[test]
+fn a_git_revision_can_be_compared() {
+    // The version before 2026.12.2 still marked Microsoft Corporation as DPF-certified.
+    let Ok(old) = RawKnowledge::load_git("65fac30") else {
+        eprintln!("skipped: not a git checkout with that revision");
+        return;
+    };
+    let new = RawKnowledge::load_dir(Path::new("knowledge")).unwrap();
+    let d = diff(&old, &new);
+    assert_eq!(d.from.version, "2026.12.1");
+    assert_eq!(d.from.origin, "git:65fac30");
+    let ms = d
+        .changes
+        .iter()
+        .find(|c| c.kind == "vendors" && c.id == "microsoft-corp")
+        .unwrap();
+    let fields: Vec<&str> = ms.fields.iter().map(|f| f.field.as_str()).collect();
+    assert!(
+        fields.contains(&"dpf") && fields.contains(&"dpf_certified"),
+        "{fields:?}"
+    );
+    assert!(d
+        .changes
+        .iter()
+        .any(|c| c.kind == "rules" && c.id == "DPF-UNKNOWN" && c.change == ChangeKind::Added));
+    assert!(RawKnowledge::load_git("no-such-revision-xyz").is_err());
+}

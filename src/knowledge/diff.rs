@@ -169,6 +169,54 @@ impl RawKnowledge {
         RawKnowledge::from_files(&files, &dir.display().to_string())
     }
 
+    /// The `knowledge/` folder of a git revision of the repository in the current directory
+    /// (`git ls-tree` and `git show`, so no checkout is touched).
+    pub fn load_git(rev: &str) -> Result<RawKnowledge, InputError> {
+        let fail = |what: String| {
+            InputError::from(
+                Diagnostic::new(&format!("git:{rev}"), (1, 1), what)
+                    .hint("run in the repository, with a revision that has a knowledge/ folder (e.g. git:HEAD~1, git:v1.2)"),
+            )
+        };
+        let git = |args: &[&str]| -> Result<String, InputError> {
+            let out = std::process::Command::new("git")
+                .args(args)
+                .output()
+                .map_err(|e| fail(format!("could not start `git`: {e}")))?;
+            if !out.status.success() {
+                return Err(fail(format!(
+                    "`git {}` exited with {}: {}",
+                    args.join(" "),
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                )));
+            }
+            String::from_utf8(out.stdout).map_err(|e| fail(format!("not UTF-8: {e}")))
+        };
+        let list = git(&["ls-tree", "-r", "--name-only", rev, "--", "knowledge/"])?;
+        let mut files = Vec::new();
+        for path in list
+            .lines()
+            .filter(|p| p.ends_with(".yaml") || p.ends_with(".yml"))
+        {
+            let text = git(&["show", &format!("{rev}:{path}")])?;
+            let rel = path.strip_prefix("knowledge/").unwrap_or(path);
+            files.push((rel.to_string(), text));
+        }
+        if files.is_empty() {
+            return Err(fail("the revision has no knowledge/ files".into()));
+        }
+        RawKnowledge::from_files(&files, &format!("git:{rev}"))
+    }
+
+    /// A folder, or `git:REV` for the knowledge of a git revision.
+    pub fn load(spec: &Path) -> Result<RawKnowledge, InputError> {
+        match spec.to_str().and_then(|s| s.strip_prefix("git:")) {
+            Some(rev) => RawKnowledge::load_git(rev),
+            None => RawKnowledge::load_dir(spec),
+        }
+    }
+
     /// The knowledge compiled into the binary.
     pub fn embedded() -> Result<RawKnowledge, InputError> {
         let files: Vec<(String, String)> = super::embedded::FILES
