@@ -258,7 +258,9 @@ pub struct PartyInput {
     /// Countries from which the party's staff or tools can access the data (support, operations).
     #[serde(default)]
     pub access_locations: Option<Vec<String>>,
-    /// Certified under the EU–US Data Privacy Framework.
+    /// Listed as active on the EU–US Data Privacy Framework List, for every kind of data
+    /// (`true`), or not listed (`false`): the model's own statement, e.g. after reading the
+    /// list. Omitted: the catalogue's `dpf` status, else unknown (judged as not listed).
     #[serde(default)]
     pub dpf_certified: Option<bool>,
     /// Whether the service must read the data in the clear to work (default: true when it
