@@ -557,36 +557,6 @@ fn q(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// The knowledge folder's YAML files as (path relative to it, text).
-fn read_dir_files(dir: &Path) -> Result<Vec<(String, String)>, InputError> {
-    fn walk(dir: &Path, base: &Path, out: &mut Vec<(String, String)>) -> std::io::Result<()> {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)?.flatten().collect();
-        entries.sort_by_key(|e| e.path());
-        for e in entries {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, base, out)?;
-            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")) {
-                let rel = p.strip_prefix(base).unwrap_or(&p);
-                out.push((
-                    rel.to_string_lossy().replace('\\', "/"),
-                    std::fs::read_to_string(&p)?,
-                ));
-            }
-        }
-        Ok(())
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out).map_err(|e| {
-        InputError::from(Diagnostic::new(
-            &dir.display().to_string(),
-            (1, 1),
-            format!("cannot read the knowledge folder: {e}"),
-        ))
-    })?;
-    Ok(out)
-}
-
 /// Imports the wanted entities and their parent chains into `opts.into`. Reads everything and
 /// checks the result with the knowledge base before writing; on any error nothing is written.
 pub fn import(opts: &ImportOptions) -> Result<ImportSummary, InputError> {
@@ -622,7 +592,7 @@ pub fn import(opts: &ImportOptions) -> Result<ImportSummary, InputError> {
 
     // The knowledge the file belongs to, as it is now, and where the file sits in it.
     let (mut files, origin): (Vec<(String, String)>, String) = match &opts.knowledge_dir {
-        Some(d) => (read_dir_files(d)?, d.display().to_string()),
+        Some(d) => (super::read_dir_files(d)?, d.display().to_string()),
         None => (
             super::embedded::FILES
                 .iter()
