@@ -32,6 +32,9 @@ struct Global {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Write a first model from a few answers (asked at a terminal, or given as flags), checked
+    /// against the knowledge.
+    Init(InitArgs),
     /// Assess a model file: verdict, findings with reasons, options with residual verdicts.
     Assess(AssessArgs),
     /// Render the decision memo (PDF/A and PDF/UA via typst, or its data with --data).
@@ -373,6 +376,61 @@ struct DiffArgs {
     emit: Emit,
 }
 
+#[derive(Args)]
+struct InitArgs {
+    /// Where to write the model (`-` for standard output).
+    #[arg(default_value = "model.yaml")]
+    out: PathBuf,
+    /// The controller's name, e.g. "Exempel kommun".
+    #[arg(long)]
+    controller: Option<String>,
+    /// Its country, as a code or a name (SE, Sverige, Danmark).
+    #[arg(long)]
+    country: Option<String>,
+    #[arg(long, value_enum)]
+    kind: Option<KindArg>,
+    /// What the processing is for, in a sentence.
+    #[arg(long)]
+    purpose: Option<String>,
+    /// Data subject categories, by id or name, comma-separated (`tia knowledge list subjects`).
+    #[arg(long, value_delimiter = ',')]
+    subjects: Vec<String>,
+    /// Data categories, by id or name, comma-separated (`tia knowledge list categories`).
+    #[arg(long, value_delimiter = ',')]
+    categories: Vec<String>,
+    /// How many people the data concern.
+    #[arg(long)]
+    subjects_count: Option<u64>,
+    /// The processor: a catalogue id, an LEI, or a name (`tia knowledge list vendors`).
+    #[arg(long)]
+    processor: Option<String>,
+    /// The processor's country of incorporation, when it is not in the catalogue.
+    #[arg(long)]
+    processor_country: Option<String>,
+    /// What the processor does, in words.
+    #[arg(long)]
+    service: Option<String>,
+    /// The model's title (default: controller – purpose).
+    #[arg(long)]
+    title: Option<String>,
+    #[arg(long, value_enum, default_value = "sv")]
+    lang: LangArg,
+    /// Never ask; a missing answer is an error (the default when standard input is not a
+    /// terminal).
+    #[arg(long)]
+    no_input: bool,
+    /// Replace an existing file.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    PublicBody,
+    Company,
+    EuInstitution,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum LangArg {
     Sv,
@@ -495,6 +553,148 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
     writeln!(out)
         .and_then(|_| out.flush())
         .map_err(|e| Failure::Internal(e.into()))
+}
+
+/// `tia init`: the answers from flags, the missing ones asked at a terminal, then the model
+/// written whole (never over an existing file without --force).
+fn init(global: &Global, mut a: InitArgs) -> Result<ExitCode, Failure> {
+    use std::io::IsTerminal;
+    use tia::knowledge::catalog::{self, Kind};
+    let kb = tia::load_knowledge(global.knowledge.as_deref())?;
+    let lang = a.lang.lang();
+    if !is_std(&a.out) && a.out.exists() && !a.force {
+        eprintln!(
+            "error: {} exists\n  hint: choose another file, or add --force to replace it",
+            a.out.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let ask = !a.no_input && std::io::stdin().is_terminal();
+    let prompt = |question: &str, choices: Option<Kind>| -> Result<String, Failure> {
+        if let Some(kind) = choices {
+            let items = catalog::list(&kb, kind, lang);
+            let width = items.iter().map(|i| i.id.len()).max().unwrap_or(0);
+            for i in items {
+                eprintln!("    {:width$}  {}", i.id, i.name);
+            }
+        }
+        eprint!("{question}: ");
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| Failure::Internal(e.into()))?;
+        Ok(line.trim().to_string())
+    };
+    let list = |s: String| -> Vec<String> {
+        s.split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect()
+    };
+    if ask {
+        eprintln!("A first model: answer each question (Enter leaves an optional one out).");
+        if a.controller.is_none() {
+            a.controller = Some(prompt("Controller (e.g. Exempel kommun)", None)?);
+        }
+        if a.country.is_none() {
+            a.country = Some(prompt(
+                "Its country (code or name, e.g. SE or Sverige)",
+                None,
+            )?);
+        }
+        if a.kind.is_none() {
+            a.kind = match prompt("Kind: public_body, company or eu_institution", None)?.as_str() {
+                "company" => Some(KindArg::Company),
+                "eu_institution" => Some(KindArg::EuInstitution),
+                "public_body" => Some(KindArg::PublicBody),
+                _ => None,
+            };
+        }
+        if a.purpose.is_none() {
+            a.purpose = Some(prompt("The purpose, in a sentence", None)?);
+        }
+        if a.subjects.is_empty() {
+            a.subjects = list(prompt(
+                "Data subjects (ids, comma-separated)",
+                Some(Kind::Subjects),
+            )?);
+        }
+        if a.categories.is_empty() {
+            a.categories = list(prompt(
+                "Data categories (ids, comma-separated)",
+                Some(Kind::Categories),
+            )?);
+        }
+        if a.processor.is_none() {
+            a.processor = Some(prompt(
+                "The processor (catalogue id, LEI or name; `tia knowledge list vendors`)",
+                None,
+            )?);
+        }
+        let p = a.processor.clone().unwrap_or_default();
+        if a.processor_country.is_none()
+            && tia::init::processor(&kb, &p, None).is_err()
+            && !p.is_empty()
+        {
+            let c = prompt("Not in the catalogue: its country of incorporation", None)?;
+            a.processor_country = (!c.is_empty()).then_some(c);
+        }
+    }
+    let missing: Vec<&str> = [
+        ("--controller", a.controller.is_none()),
+        ("--country", a.country.is_none()),
+        ("--kind", a.kind.is_none()),
+        ("--purpose", a.purpose.is_none()),
+        ("--subjects", a.subjects.is_empty()),
+        ("--categories", a.categories.is_empty()),
+        ("--processor", a.processor.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(f, m)| m.then_some(f))
+    .collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "error: tia init needs {}\n  hint: run it at a terminal to be asked, or give the flags (`tia init --help`)",
+            missing.join(", ")
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let answers = tia::init::Answers {
+        title: a.title,
+        controller: a.controller.unwrap_or_default(),
+        country: a.country.unwrap_or_default(),
+        kind: match a.kind {
+            Some(KindArg::PublicBody) => tia::knowledge::ControllerKind::PublicBody,
+            Some(KindArg::EuInstitution) => tia::knowledge::ControllerKind::EuInstitution,
+            _ => tia::knowledge::ControllerKind::Company,
+        },
+        purpose: a.purpose.unwrap_or_default(),
+        subjects: a.subjects,
+        categories: a.categories,
+        subjects_count: a.subjects_count,
+        processor: a.processor.unwrap_or_default(),
+        processor_country: a.processor_country,
+        service: a.service,
+        lang,
+    };
+    let today = chrono::Local::now().date_naive();
+    let text = match tia::init::model_text(&kb, &answers, today) {
+        Ok(t) => t,
+        Err(problems) => {
+            for p in problems {
+                eprintln!("error: {p}");
+            }
+            return Ok(ExitCode::from(2));
+        }
+    };
+    // What is written must load: the same check as `tia assess`.
+    let file = a.out.display().to_string();
+    tia::model::load_model(&text, &file, &kb)?;
+    write_file(&a.out, text.as_bytes())?;
+    if !is_std(&a.out) {
+        eprintln!("next: check it, then `tia assess {file}` and `tia memo {file} -o memo.pdf`");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_text(text: &str) -> Result<(), Failure> {
@@ -781,6 +981,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Init(a) => init(&cli.global, a),
         Command::Memo(a) => render(&cli.global, &a, tia::memo::Renderer::memo),
         Command::Consult(a) => render(&cli.global, &a, tia::memo::Renderer::consult),
         Command::Serve(a) => {

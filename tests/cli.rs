@@ -669,3 +669,69 @@ fn knowledge_list_and_show_give_the_ids_a_model_may_use() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("tia knowledge list"));
 }
+
+#[test]
+fn init_writes_a_model_that_assesses_and_refuses_what_it_cannot_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("first.yaml");
+    let out_s = out.to_str().unwrap();
+    let args = [
+        "init",
+        out_s,
+        "--controller",
+        "Exempel kommun",
+        "--country",
+        "Sverige",
+        "--kind",
+        "public-body",
+        "--purpose",
+        "Lönehantering: löner och frånvaro",
+        "--subjects",
+        "employees",
+        "--categories",
+        "identity,contact,national_id",
+        "--processor",
+        "microsoft-ireland",
+        "--no-input",
+    ];
+    let o = tia(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("country: SE") && text.contains("vendor: microsoft-ireland"));
+    let o = tia(&["assess", out_s, "--format", "json"]);
+    assert!(o.status.success() || o.status.code() == Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        report["verdict"], "not_acceptable",
+        "a US-owned processor in the clear"
+    );
+    // Never over an existing file without --force; a missing answer names its flag.
+    let o = tia(&args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    let o = tia(&["init", "-", "--controller", "X", "--no-input"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--purpose"));
+    // An unknown country or category is refused with what was meant.
+    let o = tia(&[
+        "init",
+        "-",
+        "--controller",
+        "X",
+        "--country",
+        "Tysklant",
+        "--kind",
+        "company",
+        "--purpose",
+        "p",
+        "--subjects",
+        "employees",
+        "--categories",
+        "identity",
+        "--processor",
+        "microsoft-corp",
+        "--no-input",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty(), "nothing is written");
+}
