@@ -49,14 +49,8 @@ pub fn country(kb: &Knowledge, input: &str) -> Result<String, String> {
     {
         return Ok(j.code.clone());
     }
-    let lower = t.to_lowercase();
-    if let Some(j) = kb.jurisdictions.iter().find(|j| {
-        [Some(&j.name.sv), Some(&j.name.en), j.name.da.as_ref()]
-            .into_iter()
-            .flatten()
-            .any(|n| n.to_lowercase() == lower)
-    }) {
-        return Ok(j.code.clone());
+    if let Some(code) = catalog::id_by_name(kb, Kind::Countries, t) {
+        return Ok(code);
     }
     let near: Vec<String> = [Lang::Sv, Lang::En, Lang::Da]
         .into_iter()

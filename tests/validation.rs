@@ -528,3 +528,31 @@ fn more_parties_than_the_limit_are_refused_before_any_work() {
     assert!(d.message.contains("100001 parties"), "{d:?}");
     assert_eq!(d.line, 10, "points at `parties:`");
 }
+
+#[test]
+fn names_instead_of_ids_are_understood_in_the_hint() {
+    // A country by its Swedish, Danish or English name.
+    let text = format!("{HEAD}parties:\n  - id: x\n    role: processor\n    incorporated: Tyskland\n    locations: [Sverige]\n");
+    let e = errors(&text);
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert!(e[0]
+        .hint
+        .as_deref()
+        .unwrap()
+        .starts_with("did you mean `DE`?"));
+    assert!(e[1]
+        .hint
+        .as_deref()
+        .unwrap()
+        .starts_with("did you mean `SE`?"));
+    // A vendor by its legal name.
+    let text = format!("{HEAD}parties:\n  - id: x\n    role: processor\n    vendor: Microsoft Ireland Operations Limited\n");
+    let d = one(&text);
+    assert!(
+        d.hint
+            .as_deref()
+            .unwrap()
+            .starts_with("did you mean `microsoft-ireland`?"),
+        "{d:?}"
+    );
+}

@@ -194,6 +194,50 @@ pub fn search(kb: &Knowledge, kind: Kind, lang: Lang, query: &str) -> Vec<Item> 
         .collect()
 }
 
+/// The id of the one entry of `kind` whose name, in any of the knowledge's languages, is
+/// `name` (ignoring case, and for vendors a trailing legal form): "Sverige", "Tyskland",
+/// "Germany" → `SE`, `DE`; "Microsoft Ireland Operations" → `microsoft-ireland`.
+pub fn id_by_name(kb: &Knowledge, kind: Kind, name: &str) -> Option<String> {
+    let want = normalise(name);
+    if want.is_empty() {
+        return None;
+    }
+    let mut found: Vec<String> = Vec::new();
+    for lang in [Lang::Sv, Lang::En, Lang::Da] {
+        for i in list(kb, kind, lang) {
+            if normalise(&i.name) == want && !found.contains(&i.id) {
+                found.push(i.id);
+            }
+        }
+    }
+    match found.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
+/// Lower case, punctuation as spaces, without a trailing legal form (AB, A/S, Ltd, Inc …).
+fn normalise(name: &str) -> String {
+    let lower: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let mut words: Vec<&str> = lower.split_whitespace().collect();
+    const FORMS: [&str; 14] = [
+        "ab", "aps", "as", "a s", "ltd", "limited", "inc", "llc", "gmbh", "bv", "b v", "sarl",
+        "oy", "asa",
+    ];
+    while let Some(last) = words.last() {
+        if FORMS.contains(last) && words.len() > 1 {
+            words.pop();
+        } else {
+            break;
+        }
+    }
+    words.join(" ")
+}
+
 /// An entry in full, by id, of any kind (a source, a rule, an option and an authority too):
 /// its kind and its fields as the knowledge states them.
 pub fn show(kb: &Knowledge, id: &str) -> Vec<(&'static str, serde_json::Value)> {
@@ -252,6 +296,32 @@ mod tests {
             .all(|i| i.name.to_lowercase().contains("microsoft")
                 || i.id.contains("microsoft")
                 || i.detail.to_lowercase().contains("microsoft")));
+    }
+
+    #[test]
+    fn names_in_any_language_find_their_ids() {
+        let kb = Knowledge::embedded().unwrap();
+        assert_eq!(
+            id_by_name(&kb, Kind::Countries, "Sverige").as_deref(),
+            Some("SE")
+        );
+        assert_eq!(
+            id_by_name(&kb, Kind::Countries, "tyskland").as_deref(),
+            Some("DE")
+        );
+        assert_eq!(
+            id_by_name(&kb, Kind::Countries, "Germany").as_deref(),
+            Some("DE")
+        );
+        assert_eq!(
+            id_by_name(&kb, Kind::Countries, "Danmark").as_deref(),
+            Some("DK")
+        );
+        assert_eq!(
+            id_by_name(&kb, Kind::Vendors, "Microsoft Ireland Operations").as_deref(),
+            Some("microsoft-ireland")
+        );
+        assert_eq!(id_by_name(&kb, Kind::Countries, "Atlantis"), None);
     }
 
     #[test]

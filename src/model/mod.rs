@@ -438,6 +438,12 @@ pub fn load_model(text: &str, file: &str, kb: &Knowledge) -> Result<Model, Input
     }
 }
 
+/// "did you mean `id`?" when the text is the name of one entry of `kind` (in any language).
+fn name_hint(kb: &Knowledge, kind: crate::knowledge::catalog::Kind, text: &str) -> Option<String> {
+    crate::knowledge::catalog::id_by_name(kb, kind, text)
+        .map(|id| format!("did you mean `{id}`? (`{text}` is its name; write its id)"))
+}
+
 struct Resolver<'a> {
     kb: &'a Knowledge,
     file: &'a str,
@@ -467,6 +473,12 @@ impl Resolver<'_> {
                 && self.kb.jurisdictions.contains(&code.to_uppercase())
             {
                 format!("country codes are upper case: `{}`", code.to_uppercase())
+            } else if let Some(id) = crate::knowledge::catalog::id_by_name(
+                self.kb,
+                crate::knowledge::catalog::Kind::Countries,
+                code,
+            ) {
+                format!("did you mean `{id}`? (`{code}` is its name; write its code)")
             } else {
                 known_hint(code, self.kb.jurisdictions.ids())
             };
@@ -482,7 +494,8 @@ impl Resolver<'_> {
     fn categories(&mut self, path: &str, cats: &[String]) {
         for (i, c) in cats.iter().enumerate() {
             if !self.kb.data_categories.contains(c) {
-                let hint = known_hint(c, self.kb.data_categories.ids());
+                let hint = name_hint(self.kb, crate::knowledge::catalog::Kind::Categories, c)
+                    .unwrap_or_else(|| known_hint(c, self.kb.data_categories.ids()));
                 self.err(
                     &format!("{path}[{i}]"),
                     format!("unknown data category `{c}`"),
@@ -583,7 +596,8 @@ impl Resolver<'_> {
             Some(p) => {
                 for (i, s) in p.data_subjects.iter().enumerate() {
                     if !kb.data_subjects.contains(s) {
-                        let hint = known_hint(s, kb.data_subjects.ids());
+                        let hint = name_hint(kb, crate::knowledge::catalog::Kind::Subjects, s)
+                            .unwrap_or_else(|| known_hint(s, kb.data_subjects.ids()));
                         self.err(
                             &format!("processing.data_subjects[{i}]"),
                             format!("unknown data subject category `{s}`"),
@@ -967,7 +981,8 @@ impl Resolver<'_> {
             (Some(v), None) => match kb.vendors.get(v) {
                 Some(v) => Some(v),
                 None => {
-                    let hint = known_hint(v, kb.vendors.ids());
+                    let hint = name_hint(kb, crate::knowledge::catalog::Kind::Vendors, v)
+                        .unwrap_or_else(|| known_hint(v, kb.vendors.ids()));
                     self.err(
                         &format!("{path}.vendor"),
                         format!("unknown vendor `{v}`"),
@@ -1121,7 +1136,8 @@ impl Resolver<'_> {
         };
         for (i, a) in p.alternatives.iter().enumerate() {
             if !kb.vendors.contains(a) {
-                let hint = known_hint(a, kb.vendors.ids());
+                let hint = name_hint(kb, crate::knowledge::catalog::Kind::Vendors, a)
+                    .unwrap_or_else(|| known_hint(a, kb.vendors.ids()));
                 self.err(
                     &format!("{path}.alternatives[{i}]"),
                     format!("unknown vendor `{a}`"),
@@ -1172,7 +1188,8 @@ impl Resolver<'_> {
         }
         if let Some(v) = &o.vendor {
             let Some(entry) = kb.vendors.get(v) else {
-                let hint = known_hint(v, kb.vendors.ids());
+                let hint = name_hint(kb, crate::knowledge::catalog::Kind::Vendors, v)
+                    .unwrap_or_else(|| known_hint(v, kb.vendors.ids()));
                 self.err(
                     &format!("{path}.vendor"),
                     format!("unknown vendor `{v}`"),
