@@ -677,6 +677,18 @@ async fn sso_sign_in(c: &Client, base: &str, account: &str) -> Result<()> {
     }
 }
 
+/// Signs in and checks that the header names the account and the role its groups give.
+async fn signed_in_as(c: &Client, base: &str, account: &str, role: &str) -> Result<()> {
+    sso_sign_in(c, base, account).await?;
+    wait_for_path(c, |p| p == "/").await?;
+    let who = c.find(Locator::Id("whoami")).await?.text().await?;
+    ensure!(
+        who.contains(account) && who.contains(role),
+        "the header after signing in as {account}: {who}"
+    );
+    Ok(())
+}
+
 /// Leaves tia and the provider (their cookies share the host 127.0.0.1).
 async fn sso_sign_out(c: &Client) -> Result<()> {
     c.find(Locator::Css("header form button[type=submit]"))
@@ -690,13 +702,7 @@ async fn sso_sign_out(c: &Client) -> Result<()> {
 
 async fn sso_flow(c: &Client, base: &str, root: &Path) -> Result<()> {
     // An approver by the `groups` claim (which this provider gives only at userinfo).
-    sso_sign_in(c, base, "dpo-anna").await?;
-    wait_for_path(c, |p| p == "/").await?;
-    let who = c.find(Locator::Id("whoami")).await?.text().await?;
-    ensure!(
-        who.contains("dpo-anna") && who.contains("Godkännare"),
-        "the header after single sign-on: {who}"
-    );
+    signed_in_as(c, base, "dpo-anna", "Godkännare").await?;
     // An approver may create a system and sign a version off; the history names them.
     c.find(Locator::Id("model_file"))
         .await?
@@ -721,13 +727,7 @@ async fn sso_flow(c: &Client, base: &str, root: &Path) -> Result<()> {
     sso_sign_out(c).await?;
 
     // A reader by the claim: sees the system, but may neither save nor sign off.
-    sso_sign_in(c, base, "reader-bo").await?;
-    wait_for_path(c, |p| p == "/").await?;
-    let who = c.find(Locator::Id("whoami")).await?.text().await?;
-    ensure!(
-        who.contains("reader-bo") && who.contains("Läsare"),
-        "the reader's header: {who}"
-    );
+    signed_in_as(c, base, "reader-bo", "Läsare").await?;
     c.goto(&format!("{base}{system}")).await?;
     let page = c.source().await?;
     ensure!(

@@ -259,6 +259,20 @@ fn login_context(state: &AppState, next: &str) -> tera::Context {
     ctx
 }
 
+/// The 404 page for the single sign-on paths when it is not configured.
+fn sso_not_configured(state: &AppState, lang: Lang) -> Response {
+    error_page(
+        state,
+        lang,
+        None,
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "single sign-on is not configured",
+        ),
+    )
+}
+
 /// Sends the browser to the OpenID provider, with the flow's state in a short-lived cookie.
 async fn oidc_start(
     State(state): State<AppState>,
@@ -267,16 +281,7 @@ async fn oidc_start(
 ) -> Response {
     let lang = lang(&headers);
     let Some(oidc) = state.auth.oidc.as_ref() else {
-        return error_page(
-            &state,
-            lang,
-            None,
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                ErrorCode::NotFound,
-                "single sign-on is not configured",
-            ),
-        );
+        return sso_not_configured(&state, lang);
     };
     match oidc.start(&safe_next(q.next.as_deref())).await {
         Ok((url, cookie)) => (
@@ -313,16 +318,7 @@ async fn oidc_callback(
     use super::oidc::OidcFailure;
     let lang = lang(&headers);
     let Some(oidc) = state.auth.oidc.as_ref() else {
-        return error_page(
-            &state,
-            lang,
-            None,
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                ErrorCode::NotFound,
-                "single sign-on is not configured",
-            ),
-        );
+        return sso_not_configured(&state, lang);
     };
     let cookies = headers
         .get(header::COOKIE)
