@@ -9,6 +9,7 @@ pub mod compare;
 pub mod diag;
 pub mod diff;
 pub mod engine;
+pub mod import;
 pub mod init;
 pub mod knowledge;
 pub mod locate;

@@ -79,6 +79,17 @@ enum Command {
         #[command(subcommand)]
         command: KnowledgeCommand,
     },
+    /// Import into a model from a vendor's paperwork.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Read a sub-processor list (CSV or XLSX; headers in sv, da or en), match each row to the
+    /// vendor catalogue and write parties and flows under a processor; rows it could not match
+    /// and countries it guessed are listed for you to confirm.
+    Subprocessors(tia::import::SubprocessorsArgs),
 }
 
 #[derive(Subcommand)]
@@ -982,6 +993,18 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Init(a) => init(&cli.global, a),
+        Command::Import(ImportCommand::Subprocessors(a)) => {
+            let kb = tia::load_knowledge(cli.global.knowledge.as_deref())?;
+            let opts = a
+                .options()
+                .map_err(|m| Failure::Config(anyhow::anyhow!(m)))?;
+            let report = tia::import::import_subprocessors(&opts, &kb)?;
+            match a.format {
+                tia::import::ReportFormat::Json => print_json(&report)?,
+                tia::import::ReportFormat::Text => print_text(&tia::import::render_text(&report))?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Memo(a) => render(&cli.global, &a, tia::memo::Renderer::memo),
         Command::Consult(a) => render(&cli.global, &a, tia::memo::Renderer::consult),
         Command::Serve(a) => {
