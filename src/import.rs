@@ -1082,6 +1082,14 @@ fn match_row<'a>(name: &str, number: Option<&str>, kb: &'a Knowledge) -> Match<'
     Match::Taken(v, MatchHow::Name, best)
 }
 
+/// Names that are the same party when a list repeats a row: case and spacing aside only.
+fn same_name_key(name: &str) -> String {
+    name.to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
@@ -1245,17 +1253,128 @@ fn append_block(text: &str, key: &str, items: &[String], file: &str) -> Result<S
     Ok(out)
 }
 
-/// Reads the list, matches it, writes the model; the model written is validated first and
-/// nothing is written when anything is wrong.
-pub fn import_subprocessors(
-    opts: &ImportOptions,
+/// A country with where it came from and, when inferred, why.
+type CountryGuess = (String, CountrySource, Option<String>);
+
+/// What one row says, cleaned, with the countries the file points to.
+struct RowFacts {
+    name: String,
+    number: Option<String>,
+    service: Option<String>,
+    formula_cells: Vec<String>,
+    notes: Vec<String>,
+    country: Option<CountryGuess>,
+    locations: Vec<String>,
+}
+
+fn row_facts(
+    raw: &RawRow,
+    columns: &HeaderColumns,
+    names: &CountryNames,
     kb: &Knowledge,
-) -> Result<ImportReport, InputError> {
-    let file = opts.file.display().to_string();
-    let file_name = opts
-        .file
-        .file_name()
-        .map_or(file.clone(), |n| n.to_string_lossy().to_string());
+) -> RowFacts {
+    let col = |c: Column| {
+        columns
+            .iter()
+            .find(|(k, _, _)| *k == c)
+            .map(|(_, i, h)| (*i, h.clone()))
+    };
+    let get = |c: Column| -> Option<String> {
+        let (i, _) = col(c)?;
+        let v = clean_cell(raw.cells.get(i)?).trim().to_string();
+        (!v.is_empty()).then_some(v)
+    };
+    let mut formula_cells = Vec::new();
+    for (_, i, h) in columns {
+        if raw.cells.get(*i).is_some_and(|c| formula_like(c)) {
+            formula_cells.push(h.clone());
+        }
+    }
+    let name = get(Column::Name).unwrap_or_default();
+    let number = get(Column::CompanyNumber);
+    let address = get(Column::Address);
+    let service = get(Column::Service);
+    let location = get(Column::Location);
+    let mut notes = Vec::new();
+    if !formula_cells.is_empty() {
+        notes.push(format!(
+            "{} start like a spreadsheet formula: kept as quoted text, never a formula",
+            formula_cells.join(", ")
+        ));
+    }
+    // What the file says about countries, whether or not the row is in the catalogue.
+    let mut country: Option<CountryGuess> = None;
+    if let Some(c) = get(Column::Country) {
+        match names.of_cell(&c, kb) {
+            Some(code) => country = Some((code, CountrySource::CountryColumn, None)),
+            None => notes.push(format!(
+                "the country `{}` is not one the knowledge knows",
+                comment_text(&c)
+            )),
+        }
+    }
+    if country.is_none() {
+        if let Some((code, why)) = number.as_deref().and_then(|n| country_from_number(n, kb)) {
+            country = Some((code, CountrySource::CompanyNumber, Some(why)));
+        }
+    }
+    if country.is_none() {
+        if let Some(code) = address.as_deref().and_then(|a| names.of_address(a)) {
+            country = Some((
+                code,
+                CountrySource::Address,
+                Some("the address names it".into()),
+            ));
+        }
+    }
+    let mut locations = location
+        .as_deref()
+        .map(|l| names.all_in(l))
+        .unwrap_or_default();
+    if country.is_none() {
+        if let Some(first) = locations.first() {
+            country = Some((
+                first.clone(),
+                CountrySource::Location,
+                Some("the location column names it first".into()),
+            ));
+        }
+    }
+    if locations.is_empty() && col(Column::Location).is_none() {
+        if let Some(a) = address.as_deref() {
+            locations = names.all_in(a);
+        }
+    }
+    RowFacts {
+        name,
+        number,
+        service,
+        formula_cells,
+        notes,
+        country,
+        locations,
+    }
+}
+
+/// The model the parties go into, checked before the list is read.
+struct Target {
+    /// The base model's file name and text.
+    base: Option<(String, String)>,
+    out_path: PathBuf,
+    /// Party ids in use.
+    taken: HashSet<String>,
+    /// The party id of each vendor already in the model.
+    by_vendor: HashMap<String, String>,
+    /// Flows already in the model, as (from, to).
+    flows_have: HashSet<(String, String)>,
+    /// The party id of each name already in the model (normalized), for rows the catalogue
+    /// lacks.
+    by_name: HashMap<String, String>,
+    /// For a new model: the processor's vendor id.
+    new_processor: Option<String>,
+}
+
+fn prepare(opts: &ImportOptions, kb: &Knowledge) -> Result<Target, InputError> {
     // The base model first: a bad --model or --under is reported before the list is read.
     let base = match &opts.model {
         Some(p) => {
@@ -1305,11 +1424,11 @@ pub fn import_subprocessors(
             path.clone()
         }
     };
-    let out_name = out_path.display().to_string();
 
     let mut taken: HashSet<String> = HashSet::new();
     let mut by_vendor: HashMap<String, String> = HashMap::new();
     let mut flows_have: HashSet<(String, String)> = HashSet::new();
+    let mut by_name: HashMap<String, String> = HashMap::new();
     let mut new_processor: Option<String> = None;
     if let Some((name, _, model)) = &base {
         for p in &model.parties {
@@ -1317,6 +1436,9 @@ pub fn import_subprocessors(
             if let Some(v) = &p.vendor {
                 by_vendor.entry(v.clone()).or_insert(p.id.clone());
             }
+            by_name
+                .entry(same_name_key(&p.name.value))
+                .or_insert(p.id.clone());
         }
         for f in &model.flows {
             flows_have.insert((f.from.clone(), f.to.clone()));
@@ -1375,14 +1497,39 @@ pub fn import_subprocessors(
         }
     }
 
+    Ok(Target {
+        base: base.map(|(name, text, _)| (name, text)),
+        out_path,
+        taken,
+        by_vendor,
+        flows_have,
+        by_name,
+        new_processor,
+    })
+}
+
+/// Reads the list, matches it, writes the model; the model written is validated first and
+/// nothing is written when anything is wrong.
+pub fn import_subprocessors(
+    opts: &ImportOptions,
+    kb: &Knowledge,
+) -> Result<ImportReport, InputError> {
+    let file = opts.file.display().to_string();
+    let file_name = opts
+        .file
+        .file_name()
+        .map_or(file.clone(), |n| n.to_string_lossy().to_string());
+    let Target {
+        base,
+        out_path,
+        mut taken,
+        mut by_vendor,
+        mut flows_have,
+        mut by_name,
+        new_processor,
+    } = prepare(opts, kb)?;
+    let out_name = out_path.display().to_string();
     let table = read_table(opts, &file)?;
-    let col = |c: Column| {
-        table
-            .columns
-            .iter()
-            .find(|(k, _, _)| *k == c)
-            .map(|(_, i, h)| (*i, h.clone()))
-    };
     let names = CountryNames::new(kb);
     let mut rows = Vec::new();
     let mut parties_text: Vec<String> = Vec::new();
@@ -1393,72 +1540,15 @@ pub fn import_subprocessors(
     };
     for raw in &table.rows {
         let source = format!("{file_name}:{}", raw.at);
-        let get = |c: Column| -> Option<String> {
-            let (i, _) = col(c)?;
-            let v = clean_cell(raw.cells.get(i)?).trim().to_string();
-            (!v.is_empty()).then_some(v)
-        };
-        let mut formula_cells = Vec::new();
-        for (_, i, h) in &table.columns {
-            if raw.cells.get(*i).is_some_and(|c| formula_like(c)) {
-                formula_cells.push(h.clone());
-            }
-        }
-        let name = get(Column::Name).unwrap_or_default();
-        let number = get(Column::CompanyNumber);
-        let address = get(Column::Address);
-        let service = get(Column::Service);
-        let location = get(Column::Location);
-        let mut notes = Vec::new();
-        if !formula_cells.is_empty() {
-            notes.push(format!(
-                "{} start like a spreadsheet formula: kept as quoted text, never a formula",
-                formula_cells.join(", ")
-            ));
-        }
-        // What the file says about countries, whether or not the row is in the catalogue.
-        let mut country: Option<(String, CountrySource, Option<String>)> = None;
-        if let Some(c) = get(Column::Country) {
-            match names.of_cell(&c, kb) {
-                Some(code) => country = Some((code, CountrySource::CountryColumn, None)),
-                None => notes.push(format!(
-                    "the country `{}` is not one the knowledge knows",
-                    comment_text(&c)
-                )),
-            }
-        }
-        if country.is_none() {
-            if let Some((code, why)) = number.as_deref().and_then(|n| country_from_number(n, kb)) {
-                country = Some((code, CountrySource::CompanyNumber, Some(why)));
-            }
-        }
-        if country.is_none() {
-            if let Some(code) = address.as_deref().and_then(|a| names.of_address(a)) {
-                country = Some((
-                    code,
-                    CountrySource::Address,
-                    Some("the address names it".into()),
-                ));
-            }
-        }
-        let mut locations = location
-            .as_deref()
-            .map(|l| names.all_in(l))
-            .unwrap_or_default();
-        if country.is_none() {
-            if let Some(first) = locations.first() {
-                country = Some((
-                    first.clone(),
-                    CountrySource::Location,
-                    Some("the location column names it first".into()),
-                ));
-            }
-        }
-        if locations.is_empty() && col(Column::Location).is_none() {
-            if let Some(a) = address.as_deref() {
-                locations = names.all_in(a);
-            }
-        }
+        let RowFacts {
+            name,
+            number,
+            service,
+            formula_cells,
+            mut notes,
+            country,
+            locations,
+        } = row_facts(raw, &table.columns, &names, kb);
         if name.is_empty() {
             counts.not_written += 1;
             rows.push(RowReport {
@@ -1617,7 +1707,42 @@ pub fn import_subprocessors(
                 if guessed {
                     counts.guessed += 1;
                 }
+                let key = same_name_key(&name);
+                if let Some(existing) = by_name.get(&key) {
+                    notes.push(format!(
+                        "the same name as party `{existing}`: not added again"
+                    ));
+                    let existing = existing.clone();
+                    if flows_have.insert((opts.under.clone(), existing.clone())) {
+                        flows_text.push(flow_for(
+                            &existing,
+                            &format!("imported from {}", comment_text(&source)),
+                        ));
+                        counts.flows_added += 1;
+                    }
+                    rows.push(RowReport {
+                        row: raw.at,
+                        source,
+                        name,
+                        company_number: number,
+                        status: RowStatus::Unmatched,
+                        vendor: None,
+                        how: None,
+                        score: None,
+                        candidates,
+                        country: Some(code),
+                        country_from: Some(src),
+                        country_guessed: guessed,
+                        country_reason: reason,
+                        locations,
+                        party: Some(existing),
+                        formula_cells,
+                        notes,
+                    });
+                    continue;
+                }
                 let id = unique_id(&slug(&name), &mut taken);
+                by_name.insert(key, id.clone());
                 let mut item = format!(
                     "# imported from {}: not in the vendor catalogue, owners unknown; confirm\n",
                     comment_text(&source)
@@ -1680,7 +1805,7 @@ pub fn import_subprocessors(
     counts.flagged = rows.iter().filter(|r| !r.formula_cells.is_empty()).count();
 
     let text = match &base {
-        Some((name, text, _)) => {
+        Some((name, text)) => {
             let t = append_block(text, "parties", &parties_text, name)?;
             append_block(&t, "flows", &flows_text, name)?
         }

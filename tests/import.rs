@@ -573,3 +573,38 @@ fn bad_arguments_are_refused_with_a_hint() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("say where to write"));
 }
+
+#[test]
+fn importing_the_same_list_twice_adds_nothing_the_second_time() {
+    let d = dir();
+    let list = d.path().join("list.csv");
+    std::fs::write(
+        &list,
+        "Leverandør;CVR;Adresse\nEksempel Hosting ApS;CVR 12345678;Vej 1, 8000 Aarhus C, Danmark\nEksempel Hosting ApS;CVR 12345678;\nNetic A/S;26762642;\n",
+    )
+    .unwrap();
+    let model = d.path().join("m.yaml");
+    let (first, _) = import_new(s(&list), "lessor-a-s", "DK", &model);
+    assert_eq!(
+        first["counts"]["parties_added"], 2,
+        "the repeated row is one party"
+    );
+    let once = std::fs::read_to_string(&model).unwrap();
+    let o = tia(&[
+        "import",
+        "subprocessors",
+        s(&list),
+        "--under",
+        "lessor-a-s",
+        "--model",
+        s(&model),
+        "--in-place",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", text(&o.stderr));
+    let again: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(again["counts"]["parties_added"], 0);
+    assert_eq!(again["counts"]["flows_added"], 0);
+    assert_eq!(std::fs::read_to_string(&model).unwrap(), once);
+}
