@@ -833,18 +833,26 @@ pub fn name_score(row: &str, catalogue: &str) -> f64 {
     if row == catalogue {
         return 1.0;
     }
-    let ta: Vec<&str> = row.split(' ').collect();
-    let tb: Vec<&str> = catalogue.split(' ').collect();
+    0.6 * words_found(row, catalogue)
+        + 0.2 * words_found(catalogue, row)
+        + 0.2 * strsim::jaro_winkler(row, catalogue)
+}
+
+/// The share of the words of `a` found in `b` (both normalized), a typo allowed in words of four
+/// letters or more.
+fn words_found(a: &str, b: &str) -> f64 {
+    let ta: Vec<&str> = a.split(' ').filter(|w| !w.is_empty()).collect();
+    if ta.is_empty() {
+        return 0.0;
+    }
+    let tb: Vec<&str> = b.split(' ').collect();
     let same = |x: &str, y: &str| {
         x == y
             || (x.chars().count() >= 4
                 && y.chars().count() >= 4
                 && strsim::jaro_winkler(x, y) >= 0.92)
     };
-    let share = |a: &[&str], b: &[&str]| {
-        a.iter().filter(|t| b.iter().any(|u| same(t, u))).count() as f64 / a.len() as f64
-    };
-    0.6 * share(&ta, &tb) + 0.2 * share(&tb, &ta) + 0.2 * strsim::jaro_winkler(row, catalogue)
+    ta.iter().filter(|t| tb.iter().any(|u| same(t, u))).count() as f64 / ta.len() as f64
 }
 
 fn digits(s: &str) -> String {
@@ -1059,6 +1067,21 @@ fn match_row<'a>(name: &str, number: Option<&str>, kb: &'a Knowledge) -> Match<'
     let second = scored.get(1).map_or(0.0, |s| s.0);
     if best < TAKE_SCORE {
         return Match::None(candidates, None);
+    }
+    // A bare brand ("Microsoft", "TeamViewer") that several entities' names contain in full
+    // names none of them.
+    let containing = kb
+        .vendors
+        .iter()
+        .filter(|v| words_found(&n, &normalize_name(&v.name)) == 1.0)
+        .count();
+    if containing > 1 {
+        return Match::None(
+            candidates,
+            Some(format!(
+                "{containing} catalogue entries have every word of the name: say which legal entity"
+            )),
+        );
     }
     if best - second < MARGIN {
         return Match::None(

@@ -216,6 +216,7 @@ fn unknown_companies_get_a_guessed_country_and_known_names_match() {
          Beispiel Rechenzentrum GmbH,,\"Hauptstraße 1, 10115 Berlin, Germany\",,Backup\n\
          Exemplo Lda,,,Portugal,Support\n\
          Microsoft Ireland,,,,E-mail\n\
+         Microsoft,,,,Teams\n\
          Nobody Knows Ltd,,,,Something\n",
     )
     .unwrap();
@@ -247,6 +248,19 @@ fn unknown_companies_get_a_guessed_country_and_known_names_match() {
     assert_eq!(ms["vendor"], "microsoft-ireland");
     assert_eq!(ms["how"], "name");
     assert!(ms["score"].as_f64().unwrap() >= 0.9);
+    // A bare brand that several catalogue entities carry is a candidate list, not a match.
+    let bare = row(&r, "Microsoft");
+    assert_eq!(bare["status"], "not_written");
+    let cands: Vec<&str> = bare["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["vendor"].as_str().unwrap())
+        .collect();
+    assert!(
+        cands.contains(&"microsoft-corp") && cands.contains(&"microsoft-ireland"),
+        "{cands:?}"
+    );
     let nobody = row(&r, "Nobody Knows Ltd");
     assert_eq!(nobody["status"], "not_written");
     assert_eq!(r["counts"]["guessed"], 3);
