@@ -32,7 +32,7 @@ fn collect(dir: &Path, base: &Path, out: &mut Vec<(String, String)>) {
 }
 
 fn main() {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    let base = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap()).join("knowledge");
     println!("cargo:rerun-if-changed=knowledge");
     let mut files = Vec::new();
     collect(&base, &base, &mut files);
@@ -75,7 +75,7 @@ fn wording() {
     let out = Path::new(&env::var("OUT_DIR").unwrap()).join("wording");
     fs::create_dir_all(&out).unwrap();
     for part in ["memo", "web"] {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        let dir = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap())
             .join("templates")
             .join(part)
             .join("lang");

@@ -518,22 +518,28 @@ fn read_bytes(path: &Path, file: &str) -> Result<Vec<u8>, InputError> {
         .read_to_end(&mut bytes)
         .map_err(|e| diag(file, (1, 1), format!("cannot read the list: {e}")))?;
     if bytes.len() as u64 > MAX_BYTES {
-        return Err(diag(
-            file,
-            (1, 1),
-            format!("the file is larger than {} MiB", MAX_BYTES / (1024 * 1024)),
-        )
-        .expected("a sub-processor list (a few dozen rows)")
-        .hint("split the file, or remove what is not the sub-processor list")
-        .into());
+        return Err(too_large(file));
     }
     Ok(bytes)
 }
 
-fn read_table(opts: &ImportOptions, file: &str) -> Result<Table, InputError> {
-    let bytes = read_bytes(&opts.file, file)?;
+fn too_large(file: &str) -> InputError {
+    diag(
+        file,
+        (1, 1),
+        format!("the file is larger than {} MiB", MAX_BYTES / (1024 * 1024)),
+    )
+    .expected("a sub-processor list (a few dozen rows)")
+    .hint("split the file, or remove what is not the sub-processor list")
+    .into()
+}
+
+fn read_table(bytes: Vec<u8>, sheet: Option<&str>, file: &str) -> Result<Table, InputError> {
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(too_large(file));
+    }
     if bytes.starts_with(b"PK\x03\x04") {
-        return read_xlsx(bytes, opts.sheet.as_deref(), file);
+        return read_xlsx(bytes, sheet, file);
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err(diag(file, (1, 1), "this is an old Excel file (.xls)")
@@ -547,7 +553,7 @@ fn read_table(opts: &ImportOptions, file: &str) -> Result<Table, InputError> {
             .hint("save it as \"CSV UTF-8\" (Excel) or convert it: iconv -f UTF-16 -t UTF-8")
             .into());
     }
-    if opts.sheet.is_some() {
+    if sheet.is_some() {
         return Err(
             diag(file, (1, 1), "--sheet is for XLSX files, and this is CSV")
                 .hint("leave out --sheet")
@@ -1383,7 +1389,6 @@ fn row_facts(
 struct Target {
     /// The base model's file name and text.
     base: Option<(String, String)>,
-    out_path: PathBuf,
     /// Party ids in use.
     taken: HashSet<String>,
     /// The party id of each vendor already in the model.
@@ -1397,7 +1402,9 @@ struct Target {
     new_processor: Option<String>,
 }
 
-fn prepare(opts: &ImportOptions, kb: &Knowledge) -> Result<Target, InputError> {
+/// The command line's files: the base model's name and text, and where to write.
+#[allow(clippy::type_complexity)]
+fn files(opts: &ImportOptions) -> Result<(Option<(String, String)>, PathBuf), InputError> {
     // The base model first: a bad --model or --under is reported before the list is read.
     let base = match &opts.model {
         Some(p) => {
@@ -1419,8 +1426,7 @@ fn prepare(opts: &ImportOptions, kb: &Knowledge) -> Result<Target, InputError> {
                     .hint("convert the model to YAML, or import into a new model with --into")
                     .into());
             }
-            let model = crate::load_model(&text, &name, kb)?;
-            Some((name, text, model))
+            Some((name, text))
         }
         None => None,
     };
@@ -1448,6 +1454,28 @@ fn prepare(opts: &ImportOptions, kb: &Knowledge) -> Result<Target, InputError> {
         }
     };
 
+    Ok((base, out_path))
+}
+
+/// What the import adds to: the processor, the base model (name and text) if any, the
+/// controller's country for a new model, and the name the result is reported under.
+#[derive(Debug, Clone)]
+pub struct ImportTarget {
+    pub under: String,
+    pub base: Option<(String, String)>,
+    pub controller_country: Option<String>,
+    pub out_name: String,
+}
+
+fn prepare(opts: &ImportTarget, kb: &Knowledge) -> Result<Target, InputError> {
+    // The base model first: a bad base or --under is reported before the list is read.
+    let base = match &opts.base {
+        Some((name, text)) => {
+            let model = crate::load_model(text, name, kb)?;
+            Some((name.clone(), text.clone(), model))
+        }
+        None => None,
+    };
     let mut taken: HashSet<String> = HashSet::new();
     let mut by_vendor: HashMap<String, String> = HashMap::new();
     let mut flows_have: HashSet<(String, String)> = HashSet::new();
@@ -1522,7 +1550,6 @@ fn prepare(opts: &ImportOptions, kb: &Knowledge) -> Result<Target, InputError> {
 
     Ok(Target {
         base: base.map(|(name, text, _)| (name, text)),
-        out_path,
         taken,
         by_vendor,
         flows_have,
@@ -1537,22 +1564,69 @@ pub fn import_subprocessors(
     opts: &ImportOptions,
     kb: &Knowledge,
 ) -> Result<ImportReport, InputError> {
+    let (base, out_path) = files(opts)?;
+    let target = ImportTarget {
+        under: opts.under.clone(),
+        base,
+        controller_country: opts.controller_country.clone(),
+        out_name: out_path.display().to_string(),
+    };
+    // The base model and --under are checked before the list is read.
+    prepare(&target, kb)?;
     let file = opts.file.display().to_string();
-    let file_name = opts
-        .file
-        .file_name()
-        .map_or(file.clone(), |n| n.to_string_lossy().to_string());
+    let list = ListInput {
+        bytes: read_bytes(&opts.file, &file)?,
+        name: file.clone(),
+        file_name: opts
+            .file
+            .file_name()
+            .map_or(file.clone(), |n| n.to_string_lossy().to_string()),
+        sheet: opts.sheet.clone(),
+    };
+    let (report, text) = import_text(list, &target, kb)?;
+    crate::typst::write_atomically(&out_path, text.as_bytes()).map_err(|e| {
+        InputError::from(
+            diag(
+                &target.out_name,
+                (1, 1),
+                format!("cannot write the model: {e}"),
+            )
+            .hint("check that the folder exists and is writable"),
+        )
+    })?;
+    Ok(report)
+}
+
+/// A sub-processor list already read: its bytes (CSV or XLSX), the name errors give it, its
+/// file name (cited in the model's comments) and the sheet to read.
+#[derive(Debug, Clone)]
+pub struct ListInput {
+    pub bytes: Vec<u8>,
+    pub name: String,
+    pub file_name: String,
+    pub sheet: Option<String>,
+}
+
+/// The import without files: the list read, matched and added to the base model's text (or
+/// a new model's), and the model text validated. The command line and the browser both use it;
+/// nothing is written here.
+pub fn import_text(
+    input: ListInput,
+    opts: &ImportTarget,
+    kb: &Knowledge,
+) -> Result<(ImportReport, String), InputError> {
+    let file = input.name.clone();
+    let file_name = input.file_name.clone();
     let Target {
         base,
-        out_path,
         mut taken,
         mut by_vendor,
         mut flows_have,
         mut by_name,
         new_processor,
     } = prepare(opts, kb)?;
-    let out_name = out_path.display().to_string();
-    let table = read_table(opts, &file)?;
+    let out_name = opts.out_name.clone();
+    let table = read_table(input.bytes, input.sheet.as_deref(), &file)?;
     let names = CountryNames::new(kb);
     let mut rows = Vec::new();
     let mut parties_text: Vec<String> = Vec::new();
@@ -1858,13 +1932,7 @@ pub fn import_subprocessors(
         );
         e
     })?;
-    crate::typst::write_atomically(&out_path, text.as_bytes()).map_err(|e| {
-        InputError::from(
-            diag(&out_name, (1, 1), format!("cannot write the model: {e}"))
-                .hint("check that the folder exists and is writable"),
-        )
-    })?;
-    Ok(ImportReport {
+    let report = ImportReport {
         file,
         format: table.format,
         delimiter: table.delimiter.map(|d| match d {
@@ -1886,7 +1954,8 @@ pub fn import_subprocessors(
         written: out_name,
         counts,
         rows,
-    })
+    };
+    Ok((report, text))
 }
 
 fn new_model_text(

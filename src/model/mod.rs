@@ -2,6 +2,7 @@
 //! knowledge base into validated domain types, with every error located in the file.
 
 pub mod input;
+pub mod write;
 
 pub use input::{Access, KeyHolder, Lang, Role, TransferTool};
 
