@@ -113,6 +113,16 @@ impl SourceMap {
         }
     }
 
+    /// The deepest path whose value or key starts at this line and column (a key's path ends in
+    /// `#key`), to tell which field a diagnostic is about.
+    pub fn path_at(&self, line: usize, column: usize) -> Option<&str> {
+        self.positions
+            .iter()
+            .filter(|(_, &at)| at == (line, column))
+            .map(|(p, _)| p.as_str())
+            .max_by_key(|p| (p.matches(['.', '[']).count(), !p.ends_with("#key"), p.len()))
+    }
+
     /// Line and column of the key naming `path` (for "duplicate key" or "missing field" errors).
     pub fn key_at(&self, path: &str) -> (usize, usize) {
         self.positions

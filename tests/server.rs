@@ -306,6 +306,22 @@ impl App {
         .await
     }
 
+    /// A form posted as a browser posts a plain form (urlencoded), with the session's token.
+    async fn post_fields(&self, uri: &str, cookie: &str, fields: &[(String, String)]) -> Resp {
+        let mut body = format!("_csrf={}", csrf(cookie));
+        for (k, v) in fields {
+            body.push_str(&format!("&{}={}", form_encode(k), form_encode(v)));
+        }
+        self.call(
+            Method::POST,
+            uri,
+            As::Cookie(cookie),
+            Some("application/x-www-form-urlencoded"),
+            body,
+        )
+        .await
+    }
+
     /// Creates a system through the API; returns its id.
     async fn create(&self, file: &str) -> i64 {
         let r = self
@@ -1767,6 +1783,435 @@ async fn a_bad_model_in_the_ui_shows_its_lines_and_saves_nothing() {
     assert!(r.status.is_client_error(), "{}", r.status);
 }
 
+/// The attributes of one HTML start tag (`<input type="text" name="a" value="b" checked>`).
+fn attributes(tag: &str) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let mut rest = tag.trim_start_matches('<');
+    rest = rest.split_once(char::is_whitespace).map_or("", |(_, r)| r);
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() || rest.starts_with('>') {
+            return out;
+        }
+        let end = rest
+            .find(|c: char| c == '=' || c.is_whitespace() || c == '>')
+            .unwrap_or(rest.len());
+        let name = rest[..end].to_string();
+        rest = &rest[end..];
+        if let Some(r) = rest.strip_prefix("=\"") {
+            let close = r.find('"').unwrap();
+            out.push((name, Some(unescape(&r[..close]))));
+            rest = &r[close + 1..];
+        } else {
+            out.push((name, None));
+        }
+    }
+}
+
+/// What a browser would send for the form with this id: every named input, checked box,
+/// selected option and text area, in page order (the button is added by the caller).
+fn form_fields(html: &str, form_id: &str) -> Vec<(String, String)> {
+    let start = html
+        .find(&format!("<form method=\"post\" id=\"{form_id}\""))
+        .unwrap_or_else(|| panic!("no form {form_id}"));
+    let form = &html[start..start + html[start..].find("</form>").unwrap()];
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(i) = form[at..].find('<') {
+        let i = at + i;
+        let tag_end = i + form[i..].find('>').unwrap() + 1;
+        let tag = &form[i..tag_end];
+        let attr = attributes(tag);
+        let get = |n: &str| {
+            attr.iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.clone().unwrap_or_default())
+        };
+        let has = |n: &str| attr.iter().any(|(k, _)| k == n);
+        if tag.starts_with("<input") {
+            if let Some(name) = get("name") {
+                let kind = get("type").unwrap_or_default();
+                if (kind != "checkbox" || has("checked")) && kind != "file" {
+                    out.push((
+                        name,
+                        get("value").unwrap_or(if kind == "checkbox" {
+                            "on".into()
+                        } else {
+                            String::new()
+                        }),
+                    ));
+                }
+            }
+        } else if tag.starts_with("<textarea") {
+            let close = tag_end + form[tag_end..].find("</textarea>").unwrap();
+            out.push((get("name").unwrap(), unescape(&form[tag_end..close])));
+        } else if tag.starts_with("<select") {
+            let name = get("name").unwrap();
+            let close = tag_end + form[tag_end..].find("</select>").unwrap();
+            let options = &form[tag_end..close];
+            let mut chosen = Vec::new();
+            let mut first = None;
+            for opt in options.split("<option").skip(1) {
+                let a = attributes(&format!("<option{}", &opt[..opt.find('>').unwrap() + 1]));
+                let value = a
+                    .iter()
+                    .find(|(k, _)| k == "value")
+                    .and_then(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                first.get_or_insert(value.clone());
+                if a.iter().any(|(k, _)| k == "selected") {
+                    chosen.push(value);
+                }
+            }
+            if chosen.is_empty() && !has("multiple") {
+                chosen.extend(first);
+            }
+            for v in chosen {
+                out.push((name.clone(), v));
+            }
+            at = close;
+            continue;
+        }
+        at = tag_end;
+    }
+    out
+}
+
+fn set_field(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+    match fields.iter_mut().find(|(k, _)| k == name) {
+        Some(f) => f.1 = value.to_string(),
+        None => fields.push((name.to_string(), value.to_string())),
+    }
+}
+
+#[tokio::test]
+async fn a_system_is_created_in_the_form_previewed_and_saved() {
+    let app = app().await;
+    let cookie = app.login().await;
+    let r = app.get("/systems/new", As::Cookie(&cookie)).await;
+    r.expect(StatusCode::OK);
+    let page = r.page();
+    assert!(page.contains("Ett nytt system, i ett formulär"), "{page}");
+    // The knowledge's choices: vendors, countries by name, data categories, subjects.
+    assert!(
+        page.contains("<option value=\"microsoft-ireland\">Microsoft Ireland Operations Limited")
+    );
+    assert!(page.contains("<option value=\"SE\">Sverige</option>"));
+    assert!(page.contains("name=\"processing.data_categories\" value=\"national_id\""));
+    assert!(page.contains("name=\"processing.data_subjects\" value=\"employees\""));
+
+    let mut fields = form_fields(&r.text(), "model-form");
+    for (k, v) in [
+        ("assessment.title", "Lön i molnet"),
+        ("controller.name", "Exempelkommunen"),
+        ("controller.country", "se"),
+        ("controller.kind", "public_body"),
+        ("processing.purpose", "Löneadministration"),
+        ("p0.vendor", "microsoft-ireland"),
+        ("p0.role", "processor"),
+        ("f0.from", "controller"),
+        ("f0.to", "microsoft-ireland"),
+        ("f0.access", "cleartext"),
+        ("name", "Lön"),
+    ] {
+        set_field(&mut fields, k, v);
+    }
+    fields.push(("processing.data_subjects".into(), "employees".into()));
+    fields.push(("processing.data_categories".into(), "identity".into()));
+    fields.push(("processing.data_categories".into(), "salary".into()));
+    let mut preview = fields.clone();
+    preview.push(("action".into(), "preview".into()));
+    let r = app.post_fields("/systems/new", &cookie, &preview).await;
+    r.expect(StatusCode::OK);
+    let page = r.page();
+    assert!(page.contains("Förhandsgranskning – inte sparad"), "{page}");
+    assert!(
+        page.contains("<div class=\"big\">Ej godtagbar</div>"),
+        "{page}"
+    );
+    assert!(page.contains("STH-1"), "the findings beside the form");
+    // The party's id came from the vendor; the country was upper-cased.
+    assert!(page.contains("name=\"p0.id\" value=\"microsoft-ireland\""));
+    assert!(page.contains("name=\"controller.country\" list=\"countries\" value=\"SE\""));
+    let r = app.get("/api/systems", As::Token(TOKEN)).await;
+    assert_eq!(r.json(), serde_json::json!([]), "a preview saves nothing");
+
+    let mut save = fields.clone();
+    save.push(("action".into(), "save".into()));
+    let r = app.post_fields("/systems/new", &cookie, &save).await;
+    r.expect(StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/systems/1");
+    let v = app
+        .get("/api/systems/1/versions/1", As::Token(TOKEN))
+        .await
+        .json();
+    assert_eq!(v["verdict"], "not_acceptable");
+    let text = v["model_text"].as_str().unwrap();
+    assert!(
+        text.starts_with("# Made with the tia form by dpo on "),
+        "{text}"
+    );
+    assert!(text.contains("  country: SE\n"), "{text}");
+    assert!(
+        text.contains("  data_categories: [identity, salary]\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  - id: microsoft-ireland\n    vendor: microsoft-ireland\n    role: processor\n"
+        ),
+        "{text}"
+    );
+    let system = app.get("/api/systems/1", As::Token(TOKEN)).await.json();
+    assert_eq!(system["name"], "Lön");
+    // The system page links to the form.
+    let r = app.get("/systems/1", As::Cookie(&cookie)).await;
+    assert!(r.page().contains("href=\"/systems/1/edit\""));
+}
+
+#[tokio::test]
+async fn editing_in_the_form_adds_a_version_and_keeps_the_files_comments() {
+    let app = app().await;
+    let cookie = app.login().await;
+    let id = app.create("lessor.yaml").await;
+    let original = example("lessor.yaml");
+    let r = app
+        .get(&format!("/systems/{id}/edit"), As::Cookie(&cookie))
+        .await;
+    r.expect(StatusCode::OK);
+    let page = r.page();
+    assert!(
+        page.contains("Som sparad"),
+        "the saved assessment beside the form"
+    );
+    assert!(
+        page.contains("Ägarförhållanden, avtalsvillkor"),
+        "the DPA terms are carried"
+    );
+    let fields = form_fields(&r.text(), "model-form");
+
+    // Saved untouched: the same text, byte for byte.
+    let mut same = fields.clone();
+    same.push(("action".into(), "save".into()));
+    let r = app
+        .post_fields(&format!("/systems/{id}/edit"), &cookie, &same)
+        .await;
+    r.expect(StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), format!("/systems/{id}/edit?saved=2"));
+    let v2 = app
+        .get(&format!("/api/systems/{id}/versions/2"), As::Token(TOKEN))
+        .await
+        .json();
+    assert_eq!(v2["model_text"].as_str().unwrap(), original);
+
+    // A changed field: only its line changes; the comments stay; a new version is added.
+    let r = app
+        .get(&format!("/systems/{id}/edit?saved=2"), As::Cookie(&cookie))
+        .await;
+    let page = r.page();
+    assert!(page.contains("Version 2 är sparad."), "{page}");
+    assert!(page.contains(&format!("href=\"/systems/{id}/diff?from=1&to=2\"")));
+    let mut changed = form_fields(&r.text(), "model-form");
+    let service = changed.iter().position(|(k, _)| k == "p2.service").unwrap();
+    changed[service].1 = "SMS-tjänst <b>&</b>".into();
+    let kh = changed
+        .iter()
+        .position(|(k, _)| k == "f0.key_holder")
+        .unwrap();
+    changed[kh].1 = "controller".into();
+    set_field(&mut changed, "note", "Ändrat i formuläret");
+    changed.push(("action".into(), "save".into()));
+    let r = app
+        .post_fields(&format!("/systems/{id}/edit"), &cookie, &changed)
+        .await;
+    r.expect(StatusCode::SEE_OTHER);
+    let v3 = app
+        .get(&format!("/api/systems/{id}/versions/3"), As::Token(TOKEN))
+        .await
+        .json();
+    let text = v3["model_text"].as_str().unwrap();
+    assert_eq!(v3["note"], "Ändrat i formuläret");
+    assert!(
+        text.contains("    service: \"SMS-tjänst <b>&</b>\"\n"),
+        "{text}"
+    );
+    assert!(text.contains("    key_holder: controller\n"), "{text}");
+    let kept = |t: &str| {
+        t.lines()
+            .filter(|l| l.trim_start().starts_with('#'))
+            .count()
+    };
+    assert_eq!(kept(text), kept(&original), "every comment kept");
+    let new_lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !original.lines().any(|o| o == *l))
+        .collect();
+    assert_eq!(
+        new_lines,
+        [
+            "    service: \"SMS-tjänst <b>&</b>\"",
+            "    key_holder: controller"
+        ]
+    );
+    assert_eq!(text.lines().count(), original.lines().count() + 2, "{text}");
+    // The earlier versions are as they were.
+    let v1 = app
+        .get(&format!("/api/systems/{id}/versions/1"), As::Token(TOKEN))
+        .await
+        .json();
+    assert_eq!(v1["model_text"].as_str().unwrap(), original);
+
+    // A form opened on version 2 cannot overwrite version 3.
+    let r = app
+        .post_fields(&format!("/systems/{id}/edit"), &cookie, &same)
+        .await;
+    r.expect(StatusCode::CONFLICT);
+    assert!(r
+        .page()
+        .contains("version 3 was saved after this form was opened"));
+    let system = app
+        .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
+        .await
+        .json();
+    assert_eq!(system["versions"], 3);
+}
+
+#[tokio::test]
+async fn the_form_names_bad_fields_and_saves_nothing() {
+    let app = app().await;
+    let cookie = app.login().await;
+    let id = app.create("lasia-2026.yaml").await;
+    let r = app
+        .get(&format!("/systems/{id}/edit"), As::Cookie(&cookie))
+        .await;
+    let mut fields = form_fields(&r.text(), "model-form");
+    set_field(&mut fields, "p0.incorporated", "Sverige");
+    set_field(&mut fields, "processing.subjects", "många");
+    fields.push(("action".into(), "save".into()));
+    let r = app
+        .post_fields(&format!("/systems/{id}/edit"), &cookie, &fields)
+        .await;
+    r.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.page();
+    assert!(
+        page.contains("`många` is not a number of data subjects"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"många\""), "shown again as typed");
+    // A number fixed, the unknown country is found by the model's checks and shown at the
+    // party's field.
+    set_field(&mut fields, "processing.subjects", "1200");
+    let r = app
+        .post_fields(&format!("/systems/{id}/edit"), &cookie, &fields)
+        .await;
+    r.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.page();
+    let at = page.find("name=\"p0.incorporated\"").unwrap();
+    let after = &page[at..at + 600];
+    assert!(
+        after.contains("field-error") && after.contains("unknown country code `Sverige`"),
+        "{after}"
+    );
+    assert!(page.contains("`SE`"), "the name is understood: {page}");
+    let system = app
+        .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
+        .await
+        .json();
+    assert_eq!(system["versions"], 1, "nothing saved");
+
+    // Without the session's token nothing happens; a reader may not edit.
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/systems/{id}/edit"),
+            As::Cookie(&cookie),
+            Some("application/x-www-form-urlencoded"),
+            "action=save",
+        )
+        .await;
+    r.expect(StatusCode::FORBIDDEN);
+    let reader = app.login_as("reader", PASSWORD, "/").await.cookie();
+    let r = app
+        .get(&format!("/systems/{id}/edit"), As::Cookie(&reader))
+        .await;
+    r.expect(StatusCode::FORBIDDEN);
+    let r = app
+        .post_fields(&format!("/systems/{id}/edit"), &reader, &fields)
+        .await;
+    r.expect(StatusCode::FORBIDDEN);
+    let system = app
+        .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
+        .await
+        .json();
+    assert_eq!(system["versions"], 1);
+}
+
+#[tokio::test]
+async fn a_subprocessor_list_imports_in_the_browser_and_is_saved_from_the_form() {
+    let app = app().await;
+    let cookie = app.login().await;
+    let base = "# Our payroll.\ncontroller: { name: Eksempel A/S, country: DK, kind: company }\nprocessing:\n  purpose: Løn\n  data_categories: [identity, salary]\nparties:\n  - id: lessor  # the processor\n    vendor: lessor-a-s\n    role: processor\nflows:\n  - from: controller\n    to: lessor\n    access: cleartext\n";
+    let r = app
+        .post_model("/api/systems?as_of=2026-11-01", As::Token(TOKEN), base)
+        .await;
+    r.expect(StatusCode::CREATED);
+    let id = r.json()["system"]["id"].as_i64().unwrap();
+    let list = std::fs::read_to_string("examples/import/lessor-annex-b1.csv").unwrap();
+    let token = csrf(&cookie);
+    let body = multipart(&[
+        text_field("_csrf", &token),
+        text_field("under", "lessor"),
+        Field {
+            name: "list_file",
+            file_name: Some("lessor-annex-b1.csv"),
+            value: &list,
+        },
+    ]);
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/systems/{id}/import"),
+            As::Cookie(&cookie),
+            Some(&format!("multipart/form-data; boundary={BOUNDARY}")),
+            body,
+        )
+        .await;
+    r.expect(StatusCode::OK);
+    let page = r.page();
+    assert!(
+        page.contains("Importerad från lessor-annex-b1.csv – inte sparad ännu"),
+        "{page}"
+    );
+    assert!(page.contains("9 rader: 9 matchade mot katalogen"), "{page}");
+    assert!(
+        page.contains("name=\"p1.vendor\" list=\"vendors\" value=\"post-danmark\""),
+        "{page}"
+    );
+    let system = app
+        .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
+        .await
+        .json();
+    assert_eq!(system["versions"], 1, "an import is not saved by itself");
+    let mut fields = form_fields(&r.text(), "model-form");
+    fields.push(("action".into(), "save".into()));
+    let r = app
+        .post_fields(&format!("/systems/{id}/edit"), &cookie, &fields)
+        .await;
+    r.expect(StatusCode::SEE_OTHER);
+    let v = app
+        .get(&format!("/api/systems/{id}/versions/2"), As::Token(TOKEN))
+        .await
+        .json();
+    let text = v["model_text"].as_str().unwrap();
+    assert!(text.starts_with("# Our payroll.\n"), "{text}");
+    assert!(text.contains("  - id: lessor  # the processor\n"), "{text}");
+    assert!(text.contains("vendor: \"netnordic-denmark\""), "{text}");
+    assert!(
+        text.contains("lessor-annex-b1.csv"),
+        "the import's comments are kept: {text}"
+    );
+}
+
 #[tokio::test]
 async fn hostile_names_are_escaped_in_every_page() {
     let app = app().await;
@@ -1817,6 +2262,23 @@ async fn hostile_names_are_escaped_in_every_page() {
             "{uri}: a raw <script> in\n{html}"
         );
     }
+    // The form shows every value escaped, in fields and in the text it started from; its one
+    // script is its own.
+    let r = app
+        .get(&format!("{system}/edit"), As::Cookie(&cookie))
+        .await;
+    r.expect(StatusCode::OK);
+    let html = r.text();
+    assert!(
+        html.contains("value=\"&lt;script&gt;alert(1)&lt;&#x2F;script&gt;\""),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "only the page's own script"
+    );
+    assert!(html.contains("<script>\n// Better with JavaScript"));
     // The bad-model page echoes the text escaped, too.
     let r = app
         .post_form(

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod editor;
 pub mod oidc;
 pub mod openapi;
 pub mod ui;

@@ -55,6 +55,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/web/setup.html.tera"),
     ),
     (
+        "editor.html",
+        include_str!("../../templates/web/editor.html.tera"),
+    ),
+    (
         "model_errors.html",
         include_str!("../../templates/web/model_errors.html.tera"),
     ),
@@ -98,6 +102,15 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/lang/{lang}", get(set_lang))
         .route("/systems", post(create_system))
+        .route(
+            "/systems/new",
+            get(super::editor::new_form).post(super::editor::new_submit),
+        )
+        .route(
+            "/systems/{id}/edit",
+            get(super::editor::edit_form).post(super::editor::edit_submit),
+        )
+        .route("/systems/{id}/import", post(super::editor::import_list))
         .route("/systems/{id}", get(system_page))
         .route("/systems/{id}/versions", post(add_version))
         .route("/systems/{id}/versions/{number}/sign-off", post(sign_off))
@@ -158,7 +171,7 @@ where
 }
 
 /// The UI language, from the `tia_lang` cookie (Swedish by default).
-fn lang(headers: &HeaderMap) -> Lang {
+pub(super) fn lang(headers: &HeaderMap) -> Lang {
     let cookies = headers
         .get(header::COOKIE)
         .and_then(|v| v.to_str().ok())
@@ -171,7 +184,7 @@ fn lang(headers: &HeaderMap) -> Lang {
 }
 
 /// Renders a page with the wording, the user and the page's own context.
-fn page(
+pub(super) fn page(
     state: &AppState,
     lang: Lang,
     user: Option<&Principal>,
@@ -200,7 +213,12 @@ fn page(
 }
 
 /// An API error as an HTML page.
-fn error_page(state: &AppState, lang: Lang, user: Option<&Principal>, e: ApiError) -> Response {
+pub(super) fn error_page(
+    state: &AppState,
+    lang: Lang,
+    user: Option<&Principal>,
+    e: ApiError,
+) -> Response {
     let mut ctx = tera::Context::new();
     ctx.insert("status", &e.status.as_u16());
     ctx.insert("code", e.code.as_str());
@@ -497,7 +515,7 @@ struct EventForm {
 
 /// Refuses a form that does not carry the session's token: another site can make the browser
 /// post, but cannot read the page the token is on.
-fn check_csrf(user: &Principal, sent: Option<&str>) -> Result<(), ApiError> {
+pub(super) fn check_csrf(user: &Principal, sent: Option<&str>) -> Result<(), ApiError> {
     if auth::csrf_ok(user, sent) {
         return Ok(());
     }
@@ -876,7 +894,7 @@ async fn read_form(mut multipart: Multipart) -> Result<ModelForm, ApiError> {
     Ok(form)
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+pub(super) fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     let status = e.status();
     let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
         ErrorCode::BodyTooLarge
@@ -886,7 +904,7 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     ApiError::new(status, code, e.body_text())
 }
 
-fn judging_for_ui(lang: Lang) -> AssessOptions {
+pub(super) fn judging_for_ui(lang: Lang) -> AssessOptions {
     AssessOptions {
         lang: Some(lang),
         ..AssessOptions::default()
