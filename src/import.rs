@@ -1153,7 +1153,8 @@ fn comment_text(s: &str) -> String {
         .join(" ")
 }
 
-fn slug(s: &str) -> String {
+/// An id made from a name: lower case, ASCII, words joined by `-`.
+pub(crate) fn slug(s: &str) -> String {
     let mut out = String::new();
     for c in s.to_lowercase().chars() {
         let t: &str = match c {
@@ -1178,7 +1179,8 @@ fn slug(s: &str) -> String {
     s.trim_end_matches('-').to_string()
 }
 
-fn unique_id(base: &str, taken: &mut HashSet<String>) -> String {
+/// `base`, or `base-2`, `base-3`… when it is taken (or `controller`); taken from then on.
+pub(crate) fn unique_id(base: &str, taken: &mut HashSet<String>) -> String {
     let base = if base.is_empty() {
         "subprocessor"
     } else {

@@ -195,6 +195,66 @@ fn path_with_cargo_bin() -> std::ffi::OsString {
     std::env::join_paths(dirs).unwrap()
 }
 
+/// `tia serve` on `base` over a fresh SQLite register in `dir`, with this credentials file and
+/// environment, answering before this returns.
+async fn start_server(
+    http: &Http,
+    dir: &Path,
+    base: &str,
+    auth: &str,
+    env: &[(&str, &str)],
+) -> Guard {
+    let auth_file = dir.join("auth.yaml");
+    std::fs::write(&auth_file, auth).unwrap();
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_tia"));
+    serve
+        .arg("serve")
+        .arg("--db")
+        .arg(dir.join("tia.db"))
+        .args(["--addr", base.trim_start_matches("http://")])
+        .arg("--auth")
+        .arg(&auth_file)
+        .env("PATH", path_with_cargo_bin())
+        .env_remove("TIA_API_TOKEN")
+        .env_remove("TIA_USER")
+        .env_remove("TIA_PASSWORD_HASH")
+        .env_remove("TIA_KNOWLEDGE")
+        .current_dir(dir);
+    for (k, v) in env {
+        serve.env(k, v);
+    }
+    let mut server = Guard::spawn("tia serve", serve, dir.join("serve.log"));
+    wait_until_up(http, &format!("{base}/health"), &mut server).await;
+    server
+}
+
+/// The credentials file of one password user, `dpo`.
+fn password_user() -> String {
+    format!(
+        "users: [{{name: {USER}, password_hash: '{}'}}]\n",
+        hash_password(PASSWORD)
+    )
+}
+
+/// Closes the browser; when the flow failed, keeps what the browser showed in
+/// `target/tmp/NAME-failure.{png,html}`.
+async fn close_browser(client: Client, result: &Result<()>, name: &str) {
+    if result.is_err() {
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        if let Ok(png) = client.screenshot().await {
+            let _ = std::fs::write(tmp.join(format!("{name}-failure.png")), png);
+        }
+        if let Ok(html) = client.source().await {
+            let _ = std::fs::write(tmp.join(format!("{name}-failure.html")), html);
+        }
+        eprintln!(
+            "the failing page: {}/{name}-failure.{{png,html}}",
+            tmp.display()
+        );
+    }
+    let _ = client.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs chromium and chromedriver (Debian packages); .ci/run runs it with --ignored"]
 async fn browser_logs_in_uploads_versions_reads_the_change_report_and_downloads_the_memo() {
@@ -209,51 +269,13 @@ async fn browser_logs_in_uploads_versions_reads_the_change_report_and_downloads_
     let http = http();
 
     // The server: a fresh SQLite register and one user.
-    let auth = dir.path().join("auth.yaml");
-    std::fs::write(
-        &auth,
-        format!(
-            "users: [{{name: {USER}, password_hash: '{}'}}]\n",
-            hash_password(PASSWORD)
-        ),
-    )
-    .unwrap();
     let base = format!("http://127.0.0.1:{}", free_port());
-    let mut serve = Command::new(env!("CARGO_BIN_EXE_tia"));
-    serve
-        .arg("serve")
-        .arg("--db")
-        .arg(dir.path().join("tia.db"))
-        .args(["--addr", base.trim_start_matches("http://")])
-        .arg("--auth")
-        .arg(&auth)
-        .env("PATH", path_with_cargo_bin())
-        .env_remove("TIA_API_TOKEN")
-        .env_remove("TIA_USER")
-        .env_remove("TIA_PASSWORD_HASH")
-        .env_remove("TIA_KNOWLEDGE")
-        .current_dir(dir.path());
-    let mut server = Guard::spawn("tia serve", serve, dir.path().join("serve.log"));
-    wait_until_up(&http, &format!("{base}/health"), &mut server).await;
+    let server = start_server(&http, dir.path(), &base, &password_user(), &[]).await;
 
     let (client, _driver) = browser(&http, dir.path(), &chromium, &chromedriver).await;
 
     let result = flow(&client, &http, &base, root).await;
-    if result.is_err() {
-        // What the browser showed when it failed.
-        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        if let Ok(png) = client.screenshot().await {
-            let _ = std::fs::write(tmp.join("e2e-failure.png"), png);
-        }
-        if let Ok(html) = client.source().await {
-            let _ = std::fs::write(tmp.join("e2e-failure.html"), html);
-        }
-        eprintln!(
-            "the failing page: {}/e2e-failure.{{png,html}}",
-            tmp.display()
-        );
-    }
-    let _ = client.close().await;
+    close_browser(client, &result, "e2e").await;
     if let Err(e) = result {
         panic!("{e}\n---- tia serve log ----\n{}", server.log_text());
     }
@@ -570,33 +592,19 @@ async fn browser_signs_in_with_openid_connect_and_the_groups_claim_gives_the_rol
     .await;
 
     // tia with single sign-on only: no password users; the secret from the environment.
-    let auth = dir.path().join("auth.yaml");
-    std::fs::write(
+    let auth = format!(
+        "oidc:\n  issuer: {issuer}\n  client_id: tia\n  redirect_url: {base}/login/oidc/callback\n  \
+         scopes: [profile, groups]\n  role_claim: groups\n  label: Kommunens konto\n  \
+         roles: {{ tia-approvers: approver, tia-readers: reader }}\n"
+    );
+    let server = start_server(
+        &http,
+        dir.path(),
+        &base,
         &auth,
-        format!(
-            "oidc:\n  issuer: {issuer}\n  client_id: tia\n  redirect_url: {base}/login/oidc/callback\n  \
-             scopes: [profile, groups]\n  role_claim: groups\n  label: Kommunens konto\n  \
-             roles: {{ tia-approvers: approver, tia-readers: reader }}\n"
-        ),
+        &[("TIA_OIDC_CLIENT_SECRET", SSO_SECRET)],
     )
-    .unwrap();
-    let mut serve = Command::new(env!("CARGO_BIN_EXE_tia"));
-    serve
-        .arg("serve")
-        .arg("--db")
-        .arg(dir.path().join("tia.db"))
-        .args(["--addr", base.trim_start_matches("http://")])
-        .arg("--auth")
-        .arg(&auth)
-        .env("TIA_OIDC_CLIENT_SECRET", SSO_SECRET)
-        .env("PATH", path_with_cargo_bin())
-        .env_remove("TIA_API_TOKEN")
-        .env_remove("TIA_USER")
-        .env_remove("TIA_PASSWORD_HASH")
-        .env_remove("TIA_KNOWLEDGE")
-        .current_dir(dir.path());
-    let mut server = Guard::spawn("tia serve", serve, dir.path().join("serve.log"));
-    wait_until_up(&http, &format!("{base}/health"), &mut server).await;
+    .await;
 
     // A callback without the browser's flow cookie is refused, whatever its code.
     let (status, _, body) = get(
@@ -611,16 +619,7 @@ async fn browser_signs_in_with_openid_connect_and_the_groups_claim_gives_the_rol
 
     let (client, _driver) = browser(&http, dir.path(), &chromium, &chromedriver).await;
     let result = sso_flow(&client, &base, root).await;
-    if result.is_err() {
-        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        if let Ok(png) = client.screenshot().await {
-            let _ = std::fs::write(tmp.join("e2e-sso-failure.png"), png);
-        }
-        if let Ok(html) = client.source().await {
-            let _ = std::fs::write(tmp.join("e2e-sso-failure.html"), html);
-        }
-    }
-    let _ = client.close().await;
+    close_browser(client, &result, "e2e-sso").await;
     if let Err(e) = result {
         panic!(
             "{e}\n---- tia serve log ----\n{}\n---- oidc-provider log ----\n{}",
@@ -748,5 +747,172 @@ async fn sso_flow(c: &Client, base: &str, root: &Path) -> Result<()> {
     );
     c.goto(&format!("{base}/")).await?;
     wait_for_path(c, |p| p == "/login").await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and chromedriver (Debian packages); .ci/run runs it with --ignored"]
+async fn browser_builds_a_model_in_the_form_edits_it_and_reads_the_change_report() {
+    let chromium = required("TIA_E2E_CHROMIUM", "/usr/bin/chromium", "chromium");
+    let chromedriver = required(
+        "TIA_E2E_CHROMEDRIVER",
+        "/usr/bin/chromedriver",
+        "chromium-driver",
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let http = http();
+    let base = format!("http://127.0.0.1:{}", free_port());
+    let server = start_server(&http, dir.path(), &base, &password_user(), &[]).await;
+    let (client, _driver) = browser(&http, dir.path(), &chromium, &chromedriver).await;
+    let result = form_flow(&client, &base, root).await;
+    close_browser(client, &result, "e2e-form").await;
+    if let Err(e) = result {
+        panic!("{e}\n---- tia serve log ----\n{}", server.log_text());
+    }
+}
+
+fn by_name(name: &str) -> String {
+    format!("[name=\"{name}\"]")
+}
+
+async fn type_into(c: &Client, name: &str, text: &str) -> Result<()> {
+    let field = c.find(Locator::Css(&by_name(name))).await?;
+    field.clear().await?;
+    field.send_keys(text).await?;
+    Ok(())
+}
+
+async fn choose(c: &Client, name: &str, value: &str) -> Result<()> {
+    c.find(Locator::Css(&by_name(name)))
+        .await?
+        .select_by_value(value)
+        .await?;
+    Ok(())
+}
+
+async fn tick(c: &Client, name: &str, value: &str) -> Result<()> {
+    c.find(Locator::Css(&format!(
+        "{}[value=\"{value}\"]",
+        by_name(name)
+    )))
+    .await?
+    .click()
+    .await?;
+    Ok(())
+}
+
+async fn assessment_text(c: &Client) -> Result<String> {
+    Ok(c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("assessment"))
+        .await?
+        .text()
+        .await?)
+}
+
+/// A new system built in the form (no YAML), previewed, saved; edited in the form into a new
+/// version; the change report read.
+async fn form_flow(c: &Client, base: &str, root: &Path) -> Result<()> {
+    c.goto(&format!("{base}/login")).await?;
+    c.find(Locator::Id("username"))
+        .await?
+        .send_keys(USER)
+        .await?;
+    c.find(Locator::Id("password"))
+        .await?
+        .send_keys(PASSWORD)
+        .await?;
+    c.find(Locator::Id("login")).await?.click().await?;
+    wait_for_path(c, |p| p == "/").await?;
+    c.find(Locator::Id("new-form")).await?.click().await?;
+    wait_for_path(c, |p| p == "/systems/new").await?;
+
+    type_into(c, "assessment.title", "Lön i molnet").await?;
+    type_into(c, "controller.name", "Exempelkommunen").await?;
+    type_into(c, "controller.country", "SE").await?;
+    choose(c, "controller.kind", "public_body").await?;
+    type_into(c, "processing.purpose", "Löneadministration").await?;
+    tick(c, "processing.data_subjects", "employees").await?;
+    tick(c, "processing.data_categories", "identity").await?;
+    tick(c, "processing.data_categories", "salary").await?;
+    type_into(c, "p0.vendor", "microsoft-ireland").await?;
+    choose(c, "p0.role", "processor").await?;
+    type_into(c, "f0.from", "controller").await?;
+    type_into(c, "f0.to", "microsoft-ireland").await?;
+    choose(c, "f0.access", "cleartext").await?;
+    // With JavaScript a row is added on demand (without it the form always has empty rows).
+    let before = c
+        .find_all(Locator::Css("#party-rows fieldset.row"))
+        .await?
+        .len();
+    c.find(Locator::Css("[data-add=party-rows]"))
+        .await?
+        .click()
+        .await?;
+    let after = c.find_all(Locator::Css("#party-rows fieldset.row")).await?;
+    ensure!(after.len() == before + 1, "the add button added no row");
+    let added = after[before]
+        .find(Locator::Css("input[name$='.vendor']"))
+        .await?;
+    ensure!(
+        added.attr("name").await?.as_deref() == Some(&format!("p{before}.vendor")[..]),
+        "the new row is numbered after the others"
+    );
+    type_into(c, "name", "Lön").await?;
+
+    c.find(Locator::Id("preview")).await?.click().await?;
+    wait_for_path(c, |p| p == "/systems/new").await?;
+    let panel = assessment_text(c).await?;
+    ensure!(
+        panel.contains("Förhandsgranskning – inte sparad") && panel.contains("Ej godtagbar"),
+        "the preview beside the form: {panel}"
+    );
+    let shot = if std::env::var_os("TIA_UPDATE_SCREENSHOT").is_some() {
+        root.join("docs/screenshot-form.png")
+    } else {
+        root.join("target/tmp/screenshot-form.png")
+    };
+    page_screenshot(c, &shot).await?;
+
+    c.find(Locator::Id("save-form")).await?.click().await?;
+    let system = wait_for_path(c, |p| p.starts_with("/systems/") && p != "/systems/new").await?;
+    let verdict = c.find(Locator::Id("verdict")).await?.text().await?;
+    ensure!(
+        verdict.contains("Ej godtagbar"),
+        "the saved verdict: {verdict}"
+    );
+
+    // Edit: the data stored encrypted with keys only the controller holds.
+    c.find(Locator::Id("edit-form")).await?.click().await?;
+    wait_for_path(c, |p| p == format!("{system}/edit")).await?;
+    choose(c, "f0.access", "storage_encrypted").await?;
+    choose(c, "f0.key_holder", "controller").await?;
+    type_into(c, "note", "Kundhållna nycklar").await?;
+    c.find(Locator::Id("save-form")).await?.click().await?;
+    wait_for(c, "the saved form", |p, q| {
+        p == format!("{system}/edit") && q == "saved=2"
+    })
+    .await?;
+    let saved = c.find(Locator::Id("saved")).await?.text().await?;
+    ensure!(
+        saved.contains("Version 2 är sparad."),
+        "the banner: {saved}"
+    );
+    let panel = assessment_text(c).await?;
+    ensure!(
+        panel.contains("Som sparad") && !panel.contains("Ej godtagbar"),
+        "the new version's assessment beside the form: {panel}"
+    );
+    c.find(Locator::Id("change-report")).await?.click().await?;
+    wait_for(c, "the change report", |p, q| {
+        p == format!("{system}/diff") && q.contains("from=1") && q.contains("to=2")
+    })
+    .await?;
+    let report = c.find(Locator::Css("main")).await?.text().await?;
+    ensure!(
+        report.contains("Ej godtagbar") && report.contains("krypterad lagring"),
+        "the change report names the old verdict and the new access: {report}"
+    );
     Ok(())
 }

@@ -2278,7 +2278,7 @@ async fn hostile_names_are_escaped_in_every_page() {
         1,
         "only the page's own script"
     );
-    assert!(html.contains("<script>\n// Better with JavaScript"));
+    assert!(html.contains("<script src=\"/static/editor.js\"></script>"));
     // The bad-model page echoes the text escaped, too.
     let r = app
         .post_form(
@@ -2453,18 +2453,37 @@ async fn a_ui_form_without_the_sessions_token_is_refused_and_changes_nothing() {
 async fn pages_carry_the_browser_safety_headers_and_are_not_cached() {
     let app = app().await;
     let cookie = app.login().await;
-    for uri in ["/", "/knowledge", "/login"] {
+    for uri in ["/", "/knowledge", "/login", "/systems/new"] {
         let r = app.get(uri, As::Cookie(&cookie)).await;
         let csp = r.header(header::CONTENT_SECURITY_POLICY).to_string();
         assert!(
             csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"),
             "{csp}"
         );
-        assert!(!csp.contains("script-src"), "no script may run: {csp}");
+        // Scripts only from this server's own files, never inline (an injected script cannot
+        // run).
+        let script_src = csp
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap();
+        assert_eq!(script_src.trim(), "script-src 'self'", "{csp}");
+        let html = r.text();
+        assert_eq!(
+            html.matches("<script").count(),
+            html.matches("<script src=\"/static/").count(),
+            "{uri}: an inline script"
+        );
         assert_eq!(r.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
         assert_eq!(r.header(header::CACHE_CONTROL), "no-store");
         assert_eq!(r.header(header::REFERRER_POLICY), "same-origin");
     }
+    let r = app.get("/static/editor.js", As::Nobody).await;
+    r.expect(StatusCode::OK);
+    assert_eq!(
+        r.header(header::CONTENT_TYPE),
+        "text/javascript; charset=utf-8"
+    );
+    assert!(r.text().contains("querySelectorAll('[data-add]')"));
 }
 
 #[tokio::test]

@@ -844,6 +844,22 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 
+/// `GET /static/editor.js`: the form's script (the only script; the pages' policy allows
+/// scripts from this server alone, never inline).
+pub(super) async fn script() -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../../templates/web/editor.js"),
+    )
+        .into_response()
+}
+
 /// What one drawing of the editor shows.
 struct Screen<'a> {
     system: Option<&'a crate::store::System>,

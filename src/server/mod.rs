@@ -263,7 +263,7 @@ async fn health(
 
 /// The content security policy: nothing runs, nothing is framed; styles inline (the pages'
 /// own), images from this server or inline (the flow figure), forms post only here.
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Refuses cross-site writes and sets the headers that keep pages and documents with personal
 /// data out of frames, caches and other sites.

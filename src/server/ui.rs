@@ -111,6 +111,7 @@ pub fn routes() -> Router<AppState> {
             get(super::editor::edit_form).post(super::editor::edit_submit),
         )
         .route("/systems/{id}/import", post(super::editor::import_list))
+        .route("/static/editor.js", get(super::editor::script))
         .route("/systems/{id}", get(system_page))
         .route("/systems/{id}/versions", post(add_version))
         .route("/systems/{id}/versions/{number}/sign-off", post(sign_off))
