@@ -140,51 +140,6 @@ const HEADER_WORDS: &[(Column, &[&str])] = &[
     ),
 ];
 
-/// Legal-form words dropped before names are compared (AB, A/S, ApS, Ltd, Inc., GmbH, …).
-const LEGAL_FORMS: &[&str] = &[
-    "ab",
-    "publ",
-    "as",
-    "aps",
-    "ivs",
-    "is",
-    "ks",
-    "ps",
-    "asa",
-    "oy",
-    "oyj",
-    "ltd",
-    "limited",
-    "inc",
-    "incorporated",
-    "corp",
-    "corporation",
-    "co",
-    "company",
-    "llc",
-    "llp",
-    "lp",
-    "plc",
-    "gmbh",
-    "ag",
-    "kg",
-    "mbh",
-    "se",
-    "bv",
-    "nv",
-    "sa",
-    "sas",
-    "sarl",
-    "srl",
-    "spa",
-    "sl",
-    "sp",
-    "zoo",
-    "private",
-    "pvt",
-    "pty",
-];
-
 /// Where the model goes.
 #[derive(Debug, Clone)]
 pub enum Destination {
@@ -809,25 +764,6 @@ fn read_xlsx(bytes: Vec<u8>, sheet: Option<&str>, file: &str) -> Result<Table, I
 // ---------------------------------------------------------------------------------------------
 // Matching
 
-/// A name lower-cased, without punctuation and legal-form words.
-pub fn normalize_name(s: &str) -> String {
-    let lower = s.to_lowercase().replace(['.', '/', '\''], "");
-    let tokens: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .collect();
-    let kept: Vec<&str> = tokens
-        .iter()
-        .copied()
-        .filter(|t| !LEGAL_FORMS.contains(t))
-        .collect();
-    if kept.is_empty() {
-        tokens.join(" ")
-    } else {
-        kept.join(" ")
-    }
-}
-
 /// Similarity of a row's normalized name to a catalogue name, from 0 to 1: mostly the share of
 /// the row's words found in the catalogue name (every word must be explained), then the share of
 /// the catalogue name's words found in the row, then Jaro–Winkler; a typo is allowed in words of
@@ -865,61 +801,11 @@ fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// The company number as compared: letters and digits, upper case, without a register label.
-fn compact_number(s: &str) -> String {
-    let c: String = s
-        .chars()
-        .filter(|c| c.is_alphanumeric() || *c == '-')
-        .flat_map(char::to_uppercase)
-        .collect();
-    let c = c.trim_matches('-');
-    for label in [
-        "CVR-NR",
-        "CVRNR",
-        "CVR",
-        "ORGNR",
-        "ORG-NR",
-        "ORGANISATIONSNUMMER",
-    ] {
-        if let Some(rest) = c.strip_prefix(label) {
-            return rest.trim_start_matches('-').to_string();
-        }
-    }
-    c.to_string()
-}
-
-/// The country a company number's format points to, with the reason in words. Only countries
-/// the knowledge has are returned.
+/// The country a company number's format points to, with the reason in words
+/// (`knowledge/identifiers.yaml`). Only countries the knowledge has are returned.
 pub fn country_from_number(number: &str, kb: &Knowledge) -> Option<(String, String)> {
-    let raw = number.trim();
-    let cvr_label = raw.to_uppercase().starts_with("CVR");
-    let c = compact_number(raw);
-    let known = |code: &str| kb.jurisdictions.contains(code);
-    // A VAT number: the country code, then digits (DE 812871812, SE556906561701).
-    let letters: String = c.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
-    let rest = &c[letters.len()..];
-    if letters.len() == 2 && rest.len() >= 8 && rest.chars().all(|c| c.is_ascii_digit()) {
-        let code = if letters == "EL" { "GR" } else { &letters };
-        if known(code) {
-            return Some((
-                code.to_string(),
-                format!("the VAT number's country prefix `{letters}`"),
-            ));
-        }
-    }
-    let shape: String = c
-        .chars()
-        .map(|ch| if ch.is_ascii_digit() { 'N' } else { ch })
-        .collect();
-    let (code, why) = match shape.as_str() {
-        "NNNNNN-NNNN" => ("SE", "the Swedish organisationsnummer format NNNNNN-NNNN"),
-        "NNNNNNNNNN" if !cvr_label => ("SE", "the Swedish organisationsnummer format (10 digits)"),
-        "NNNNNNNN" if cvr_label => ("DK", "the Danish CVR number (\"CVR\" and 8 digits)"),
-        "NNNNNNNN" => ("DK", "the Danish CVR number format (8 digits)"),
-        "NNNNNNN-N" => ("FI", "the Finnish business ID (Y-tunnus) format NNNNNNN-N"),
-        _ => return None,
-    };
-    known(code).then(|| (code.to_string(), why.to_string()))
+    kb.identifiers
+        .country_of_number(number, |code| kb.jurisdictions.contains(code))
 }
 
 /// Country names in every language the knowledge has (sv, en, da), as word sequences.
@@ -1050,11 +936,11 @@ fn match_row<'a>(name: &str, number: Option<&str>, kb: &'a Knowledge) -> Match<'
             return Match::Taken(v, MatchHow::Name, 1.0);
         }
     }
-    let n = normalize_name(name);
+    let n = kb.identifiers.name_key(name);
     let mut scored: Vec<(f64, &crate::knowledge::Vendor)> = kb
         .vendors
         .iter()
-        .map(|v| (name_score(&n, &normalize_name(&v.name)), v))
+        .map(|v| (name_score(&n, &kb.identifiers.name_key(&v.name)), v))
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
     let candidates: Vec<Candidate> = scored
@@ -1079,7 +965,7 @@ fn match_row<'a>(name: &str, number: Option<&str>, kb: &'a Knowledge) -> Match<'
     let containing = kb
         .vendors
         .iter()
-        .filter(|v| words_found(&n, &normalize_name(&v.name)) == 1.0)
+        .filter(|v| words_found(&n, &kb.identifiers.name_key(&v.name)) == 1.0)
         .count();
     if containing > 1 {
         return Match::None(
@@ -2118,10 +2004,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn legal_forms_and_punctuation_do_not_count_in_names() {
-        assert_eq!(normalize_name("Compaya A/S"), "compaya");
-        assert_eq!(normalize_name("OVH Groupe S.A."), "ovh groupe");
-        assert_eq!(normalize_name("Hetzner Online GmbH"), "hetzner online");
+    fn names_score_by_their_words() {
         assert_eq!(name_score("compaya", "compaya"), 1.0);
         assert!(name_score("microsoft ireland", "microsoft ireland operations") >= TAKE_SCORE);
         assert!(name_score("microsoft ireland", "microsoft india") < CANDIDATE_SCORE + 0.1);

@@ -264,7 +264,10 @@ fn unknown_companies_get_a_guessed_country_and_known_names_match() {
     let nobody = row(&r, "Nobody Knows Ltd");
     assert_eq!(nobody["status"], "not_written");
     assert_eq!(r["counts"]["guessed"], 3);
-    assert!(yaml.contains("# country guessed from the Danish CVR number"));
+    assert!(
+        yaml.contains("# country guessed from the CVR-nummer"),
+        "{yaml}"
+    );
     assert!(yaml.contains("incorporated: \"DK\""));
     assert!(!yaml.contains("Nobody Knows"));
     assert!(!assess_verdict(&out).is_empty());

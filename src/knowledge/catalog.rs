@@ -198,14 +198,14 @@ pub fn search(kb: &Knowledge, kind: Kind, lang: Lang, query: &str) -> Vec<Item> 
 /// `name` (ignoring case, and for vendors a trailing legal form): "Sverige", "Tyskland",
 /// "Germany" → `SE`, `DE`; "Microsoft Ireland Operations" → `microsoft-ireland`.
 pub fn id_by_name(kb: &Knowledge, kind: Kind, name: &str) -> Option<String> {
-    let want = normalise(name);
+    let want = kb.identifiers.name_key(name);
     if want.is_empty() {
         return None;
     }
     let mut found: Vec<String> = Vec::new();
     for lang in [Lang::Sv, Lang::En, Lang::Da] {
         for i in list(kb, kind, lang) {
-            if normalise(&i.name) == want && !found.contains(&i.id) {
+            if kb.identifiers.name_key(&i.name) == want && !found.contains(&i.id) {
                 found.push(i.id);
             }
         }
@@ -214,28 +214,6 @@ pub fn id_by_name(kb: &Knowledge, kind: Kind, name: &str) -> Option<String> {
         [one] => Some(one.clone()),
         _ => None,
     }
-}
-
-/// Lower case, punctuation as spaces, without a trailing legal form (AB, A/S, Ltd, Inc …).
-fn normalise(name: &str) -> String {
-    let lower: String = name
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect();
-    let mut words: Vec<&str> = lower.split_whitespace().collect();
-    const FORMS: [&str; 14] = [
-        "ab", "aps", "as", "a s", "ltd", "limited", "inc", "llc", "gmbh", "bv", "b v", "sarl",
-        "oy", "asa",
-    ];
-    while let Some(last) = words.last() {
-        if FORMS.contains(last) && words.len() > 1 {
-            words.pop();
-        } else {
-            break;
-        }
-    }
-    words.join(" ")
 }
 
 /// An entry in full, by id, of any kind (a source, a rule, an option and an authority too):

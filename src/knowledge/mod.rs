@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod diff;
 pub mod gleif;
+pub mod identifiers;
 mod types;
 pub use types::*;
 
@@ -93,6 +94,8 @@ pub struct Knowledge {
     pub questions: Vec<QuestionDef>,
     /// Words the engine puts into explanations and summaries, by key, in both languages.
     pub phrases: HashMap<String, Text>,
+    /// Legal-form words and company-number formats (`identifiers.yaml`).
+    pub identifiers: identifiers::Identifiers,
     /// Where the knowledge came from: `embedded` or a folder path.
     pub origin: String,
 }
@@ -338,6 +341,7 @@ impl Knowledge {
             authorities: Table::default(),
             questions: Vec::new(),
             phrases: HashMap::new(),
+            identifiers: identifiers::Identifiers::default(),
             origin: origin.to_string(),
         };
         for &(name, text, json) in files {
@@ -350,6 +354,10 @@ impl Knowledge {
                 "phrases.yaml" | "phrases.yml" => match decode::<HashMap<String, Text>>(text, json) {
                     Ok(p) => kb.phrases = p,
                     Err(e) => l.errors.push(yaml_error(name, &e, "a map from phrase key to { sv, en }")),
+                },
+                "identifiers.yaml" | "identifiers.yml" => match decode::<identifiers::Identifiers>(text, json) {
+                    Ok(i) => kb.identifiers = i,
+                    Err(e) => l.errors.push(yaml_error(name, &e, "legal_forms, company_numbers and vat_prefixes")),
                 },
                 "sources" => l.parse(&mut kb.sources, "source", name, text, json),
                 "jurisdictions" => l.parse(&mut kb.jurisdictions, "jurisdiction", name, text, json),
@@ -369,7 +377,7 @@ impl Knowledge {
                 },
                 _ => l.errors.push(
                     Diagnostic::new(name, (1, 1), "file in an unknown place of the knowledge base")
-                        .expected("meta.yaml or a file under sources/, jurisdictions/, laws/, data_categories/, data_subjects/, dpia/, vendors/, measures/, options/, policies/, rules/, authorities/ or questions/"),
+                        .expected("meta.yaml, phrases.yaml, identifiers.yaml or a file under sources/, jurisdictions/, laws/, data_categories/, data_subjects/, dpia/, vendors/, measures/, options/, policies/, rules/, authorities/ or questions/"),
                 ),
             }
         }
@@ -414,6 +422,40 @@ impl Knowledge {
 
     fn check_references(&self, l: &mut Loader) {
         let mut errs: Vec<Diagnostic> = Vec::new();
+        // identifiers.yaml: its sources and countries exist.
+        let ids = &self.identifiers;
+        let sources = std::iter::once(&ids.legal_forms.source)
+            .chain(std::iter::once(&ids.vat_prefixes.source))
+            .chain(ids.company_numbers.iter().map(|f| &f.source))
+            .filter(|s| !s.is_empty());
+        for s in sources {
+            if !self.sources.contains(s) {
+                errs.push(
+                    Diagnostic::new("identifiers.yaml", (1, 1), format!("unknown source `{s}`"))
+                        .expected("the id of an entry in knowledge/sources/")
+                        .hint(known_hint(s, self.sources.ids())),
+                );
+            }
+        }
+        let countries = ids
+            .legal_forms
+            .by_country
+            .keys()
+            .chain(ids.company_numbers.iter().map(|f| &f.country))
+            .chain(ids.vat_prefixes.differing.values());
+        for c in countries {
+            if !self.jurisdictions.contains(c) {
+                errs.push(
+                    Diagnostic::new(
+                        "identifiers.yaml",
+                        (1, 1),
+                        format!("unknown country code `{c}`"),
+                    )
+                    .expected("an ISO 3166-1 alpha-2 code listed in knowledge/jurisdictions/")
+                    .hint(known_hint(c, self.jurisdictions.ids())),
+                );
+            }
+        }
         let src = |l: &Loader, errs: &mut Vec<Diagnostic>, o: &Origin, field: &str, id: &str| {
             if !self.sources.contains(id) {
                 errs.push(
