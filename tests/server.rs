@@ -1031,6 +1031,52 @@ async fn assess_returns_the_report_or_located_diagnostics() {
         .as_str()
         .unwrap()
         .contains("bad.yaml:3:12: unknown country code `XX`"));
+    assert_eq!(d[0]["code"], "unknown_country");
+    assert_eq!(d[0]["args"]["code"], "XX");
+    // In the language of Accept-Language, or of ?lang=; the key and the place stay.
+    let req = |uri: &str, accept: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .header(header::CONTENT_TYPE, "application/yaml")
+            .header(header::ACCEPT_LANGUAGE, accept)
+            .body(Body::from(BAD_MODEL))
+            .unwrap()
+    };
+    let r = app
+        .send(req("/api/assess?file=bad.yaml", "da-DK, en;q=0.8"))
+        .await;
+    let e = r.api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_model");
+    let d = &e["error"]["diagnostics"][0];
+    assert_eq!(d["message"], "ukendt landekode `XX`", "{e}");
+    assert_eq!(d["hint"], "mente du `MX`?");
+    assert_eq!(d["code"], "unknown_country");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(3), Some(12))
+    );
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("fejl: bad.yaml:3:12: ukendt landekode `XX`"),
+        "{e}"
+    );
+    // Quality decides; a language tia does not have is passed over.
+    let r = app.send(req("/api/assess", "fr, en;q=0.5, sv;q=0.9")).await;
+    let e = r.api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_model");
+    assert_eq!(
+        e["error"]["diagnostics"][0]["message"],
+        "okänd landskod `XX`"
+    );
+    // ?lang= decides over the header.
+    let r = app.send(req("/api/assess?lang=en", "da")).await;
+    let e = r.api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_model");
+    assert_eq!(
+        e["error"]["diagnostics"][0]["message"],
+        "unknown country code `XX`"
+    );
     // Without ?file the model is reported as model.yaml.
     let r = app
         .post_model("/api/assess", As::Token(TOKEN), BAD_MODEL)
@@ -1700,19 +1746,23 @@ async fn a_bad_model_in_the_ui_shows_its_lines_and_saves_nothing() {
     r.expect(StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.page();
     assert!(page.contains("Modellen kunde inte bedömas"), "{page}");
+    // The diagnostics in the page's language (Swedish without a `tia_lang` cookie).
     assert!(
-        page.contains(
-            "<strong>model.yaml:3:12</strong> (rad 3, kolumn 12): unknown country code `XX`"
-        ),
+        page.contains("<strong>model.yaml:3:12</strong> (rad 3, kolumn 12): okänd landskod `XX`"),
         "{page}"
     );
-    assert!(page.contains("tips: did you mean `MX`?"));
+    assert!(
+        page.contains("förväntat: en landskod enligt ISO 3166-1 alfa-2"),
+        "{page}"
+    );
+    assert!(page.contains("tips: menade du `MX`?"), "{page}");
+    assert!(!page.contains("unknown country code"), "{page}");
     // The model is shown by line, the bad one marked, and kept in the form to correct.
     assert!(
         page.contains("<span class=\"bad\">3 │   country: XX</span>"),
         "{page}"
     );
-    assert!(page.contains("<span class=\"msg\">    ↑ 3:12: unknown country code `XX`</span>"));
+    assert!(page.contains("<span class=\"msg\">    ↑ 3:12: okänd landskod `XX`</span>"));
     assert!(page.contains("1 │ controller:\n"));
     assert!(page.contains(&format!(
         "<textarea id=\"model_text\" name=\"model_text\">{BAD_MODEL}</textarea>"
@@ -1723,6 +1773,28 @@ async fn a_bad_model_in_the_ui_shows_its_lines_and_saves_nothing() {
     assert!(r.page().contains("Inga system är bedömda ännu."));
     let r = app.get("/api/systems", As::Token(TOKEN)).await;
     assert_eq!(r.json(), serde_json::json!([]));
+
+    // In Danish and English with the language cookie.
+    for (lang, message, hint) in [
+        ("da", "ukendt landekode `XX`", "tip: mente du `MX`?"),
+        (
+            "en",
+            "unknown country code `XX`",
+            "hint: did you mean `MX`?",
+        ),
+    ] {
+        let r = app
+            .post_form(
+                "/systems",
+                &format!("{cookie}; tia_lang={lang}"),
+                &[text_field("model_text", BAD_MODEL)],
+            )
+            .await;
+        r.expect(StatusCode::UNPROCESSABLE_ENTITY);
+        let page = r.page();
+        assert!(page.contains(&format!("): {message}")), "{lang}: {page}");
+        assert!(page.contains(hint), "{lang}: {page}");
+    }
 
     // An uploaded file is reported under its own name.
     let r = app
