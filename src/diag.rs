@@ -506,6 +506,27 @@ pub fn serde_message(msg: &str) -> Option<Text> {
             });
         }
     }
+    // The JSON reader's syntax errors, the YAML reader's unclosed quote, and a date's (the
+    // model's only dates are `YYYY-MM-DD` fields).
+    let syntax = match msg {
+        m if m.starts_with("EOF while parsing") => Some("json_eof"),
+        "expected value" => Some("json_expected_value"),
+        "trailing comma" => Some("json_trailing_comma"),
+        "expected `:`" => Some("json_expected_colon"),
+        "expected `,` or `}`" | "expected `,` or `]`" => Some("json_expected_comma"),
+        "key must be a string" => Some("json_key_string"),
+        "trailing characters" => Some("json_trailing_characters"),
+        "unclosed quote" => Some("unclosed_quote"),
+        "input contains invalid characters"
+        | "premature end of input"
+        | "trailing input"
+        | "input is out of range"
+        | "no possible date and time matching input" => Some("bad_date"),
+        _ => None,
+    };
+    if let Some(key) = syntax {
+        return Some(Text::message(key));
+    }
     if let Some(rest) = msg.strip_prefix("missing field `") {
         let name = rest.strip_suffix('`')?;
         return Some(Text::message("missing_field").arg("field", name));
@@ -590,8 +611,17 @@ mod tests {
                 }
             }
         }
-        // Keys built from tables (the `many`, `one`, `none` of [`serde_message`]).
+        // Keys built from tables (the `many`, `one`, `none` and `syntax` of [`serde_message`]).
         for k in [
+            "json_eof",
+            "json_expected_value",
+            "json_trailing_comma",
+            "json_expected_colon",
+            "json_expected_comma",
+            "json_key_string",
+            "json_trailing_characters",
+            "unclosed_quote",
+            "bad_date",
             "unknown_field",
             "unknown_field_one",
             "unknown_field_none",

@@ -725,6 +725,11 @@ fn every_diagnostic_of_a_bad_model_has_a_key_and_a_swedish_text() {
         format!("{HEAD}risk_estimate:\n  horizon_years: 0\n  laws:\n    - law: cloud-akt\n      factors: [{{ name: f, probability: 2 }}]\n"),
         "controller:\n  name: K\n  country: SE\n  name: L\n".to_string(),
         "controller: &a\n  name: K\n  country: SE\nprocessing: *a\n".to_string(),
+        "controller:\n  name: \"K\n  country: SE\n".to_string(),
+        format!("{HEAD}parties:\n  - id: x\n    role: processor\n    incorporated: SE\n    locations: [SE]\n    announced: yesterday\n"),
+        "{\"controller\": ".to_string(),
+        "{\"controller\": {\"name\": 5}}".to_string(),
+        "{\"controller\": {\"name\": \"K\",}}".to_string(),
     ];
     let mut seen = 0;
     for text in cases {
