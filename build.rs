@@ -69,12 +69,12 @@ fn main() {
     wording();
 }
 
-/// The documents' and the web pages' wording (`templates/{memo,web}/lang/*.yaml`) as JSON, so
-/// that a command reads only its language's words, with serde_json, when it needs them.
+/// The documents', the web pages' and the diagnostics' wording (`templates/{memo,web,diag}/lang/*.yaml`)
+/// as JSON, so that a command reads only its language's words, with serde_json, when it needs them.
 fn wording() {
     let out = Path::new(&env::var("OUT_DIR").unwrap()).join("wording");
     fs::create_dir_all(&out).unwrap();
-    for part in ["memo", "web"] {
+    for part in ["memo", "web", "diag"] {
         let dir = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap())
             .join("templates")
             .join(part)

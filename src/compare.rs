@@ -2,7 +2,7 @@
 //! side, each assessed under one policy profile, ranked. Plain data for `tia compare --format
 //! json` and the Typst template; every text comes from the reports or the knowledge base.
 
-use crate::diag::{Diagnostic, InputError};
+use crate::diag::{Diagnostic, InputError, Text};
 use crate::engine::{ExposureStatus, Verdict};
 use crate::knowledge::{CategoryFlag, Effect, Knowledge, OptionAction};
 use crate::model::{Lang, Role};
@@ -162,22 +162,23 @@ pub fn assess_alike(
 /// profile, date or language (the error names the report that differs).
 pub fn compare(kb: &Knowledge, reports: &[Report]) -> Result<Comparison, InputError> {
     let first = reports.first().ok_or_else(|| {
-        Diagnostic::new("compare", (1, 1), "no models to compare")
-            .expected("one or more model files of the same need")
+        Diagnostic::text("compare", (1, 1), Text::message("compare_none"))
+            .expected_text(Text::expected("compare_models"))
     })?;
     for r in &reports[1..] {
         for ((key, want), (_, got)) in basis(first).into_iter().zip(basis(r)) {
             if want != got {
-                return Err(Diagnostic::new(
+                return Err(Diagnostic::text(
                     &r.file,
                     (1, 1),
-                    format!(
-                        "assessed with {key} `{got}`, but `{}` with `{want}`",
-                        first.file
-                    ),
+                    Text::message("compare_differs")
+                        .arg("key", key)
+                        .arg("got", got)
+                        .arg("first", &first.file)
+                        .arg("want", want),
                 )
-                .expected("every model assessed under one policy profile, date and language")
-                .hint("pass --policy, --as-of and --lang to assess all the models alike")
+                .expected_text(Text::expected("compare_alike"))
+                .hint_text(Text::hint("compare_alike"))
                 .into());
             }
         }

@@ -54,11 +54,13 @@ pub fn load_model_file(path: &std::path::Path, kb: &Knowledge) -> Result<Model, 
     };
     let text = read.map_err(|e| {
         InputError::from(
-            Diagnostic::new(&name, (1, 1), format!("cannot read the model file: {e}"))
-                .expected("a readable YAML or JSON model file (UTF-8)")
-                .hint(
-                    "check the path; `-` reads standard input; `tia schema` describes the format",
-                ),
+            Diagnostic::text(
+                &name,
+                (1, 1),
+                diag::Text::message("cannot_read_model").arg("error", e),
+            )
+            .expected_text(diag::Text::expected("readable_model"))
+            .hint_text(diag::Text::hint("check_path")),
         )
     })?;
     load_model(&text, &name, kb)

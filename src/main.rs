@@ -248,7 +248,8 @@ struct Judging {
     /// Judge the facts as they stood on this date (YYYY-MM-DD; default today).
     #[arg(long)]
     as_of: Option<NaiveDate>,
-    /// Language of the output (default: the model's).
+    /// Language of the output (default: the model's) and of the error messages for a model
+    /// that cannot be read (default: TIA_LANG, else en).
     #[arg(long, value_enum)]
     lang: Option<LangArg>,
 }
@@ -459,8 +460,37 @@ impl LangArg {
     }
 }
 
+impl Command {
+    /// How a command that assesses models judges them, if it does.
+    fn judging(&self) -> Option<&Judging> {
+        match self {
+            Command::Assess(a) => Some(&a.judging),
+            Command::Memo(a) | Command::Consult(a) => Some(&a.judging),
+            Command::Diff(a) => Some(&a.judging),
+            Command::Compare(a) => Some(&a.judging),
+            _ => None,
+        }
+    }
+}
+
+/// The language of diagnostics (bad input): the command's `--lang`, else `TIA_LANG` (sv, da or
+/// en), else English.
+fn diagnostics_lang(command: &Command) -> Lang {
+    command
+        .judging()
+        .and_then(|j| j.lang)
+        .map(LangArg::lang)
+        .or_else(|| {
+            std::env::var("TIA_LANG")
+                .ok()
+                .and_then(|l| Lang::from_code(l.trim()))
+        })
+        .unwrap_or(Lang::En)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let diag_lang = diagnostics_lang(&cli.command);
     if !matches!(cli.command, Command::Serve(_)) {
         // A closed pipe (`tia assess … | head -1`) ends the command quietly, as for any Unix
         // filter; the server keeps Rust's default and handles broken connections itself.
@@ -473,7 +503,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(Failure::Input(e)) => {
-            eprintln!("{e}");
+            eprintln!("{}", e.display(diag_lang));
             ExitCode::from(2)
         }
         Err(Failure::Config(e)) => {

@@ -1,7 +1,7 @@
 //! The assessment report: the stable JSON shape other tools read, built from the analysis, and
 //! the entry point every front end calls.
 
-use crate::diag::{known_hint, Diagnostic, InputError};
+use crate::diag::{known_hint_text, Diagnostic, InputError, Text};
 use crate::engine::{
     cat_ids, Analysis, Dpia, Exposure, ExposureStatus, Hit, Subject, Transfer, Verdict,
 };
@@ -304,9 +304,13 @@ pub fn pick_policy<'k>(
     match wanted.or(model.policy.as_deref()) {
         Some(id) => kb.policies.get(id).ok_or_else(|| {
             InputError::from(
-                Diagnostic::new("--policy", (1, 1), format!("unknown policy profile `{id}`"))
-                    .expected("a policy profile id from knowledge/policies")
-                    .hint(known_hint(id, kb.policies.ids())),
+                Diagnostic::text(
+                    "--policy",
+                    (1, 1),
+                    Text::message("unknown_policy").arg("id", id),
+                )
+                .expected_text(Text::expected("policy_id"))
+                .hint_text(known_hint_text(id, kb.policies.ids())),
             )
         }),
         None => Ok(kb

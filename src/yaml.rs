@@ -2,6 +2,8 @@
 //! positions). Errors come back located and in the words of someone writing the file, not of
 //! the Rust types behind it.
 
+use crate::diag::{serde_message, Text};
+use crate::model::Lang;
 use serde::de::DeserializeOwned;
 
 /// A YAML text that could not be read: where, and what went wrong.
@@ -9,9 +11,14 @@ use serde::de::DeserializeOwned;
 pub struct YamlError {
     pub line: usize,
     pub column: usize,
+    /// The message in English.
     pub message: String,
-    /// What to do about it, when the kind of mistake is known.
-    pub hint: Option<&'static str>,
+    /// What to do about it, when the kind of mistake is known (English).
+    pub hint: Option<String>,
+    /// The message as a catalogue text, for other languages.
+    pub text: Box<Text>,
+    /// The hint as a catalogue text.
+    pub hint_text: Option<Box<Text>>,
 }
 
 impl std::fmt::Display for YamlError {
@@ -50,7 +57,9 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
             .filter(|l| l.line() > 0)
             .map(|l| (l.line() as usize, (l.column() as usize).max(1)))
             .unwrap_or((1, 1));
-        let (message, hint) = in_users_words(&strip_location(&e.to_string()));
+        let (said, hint_text) = in_users_words(&strip_location(&e.to_string()));
+        let message = said.render(Lang::En);
+        let hint = hint_text.as_ref().map(|h| h.render(Lang::En));
         // A second document is reported where its content starts; the `---` is what to remove.
         let (line, column) = if message.contains("more than one YAML document") {
             text.lines()
@@ -68,6 +77,8 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
             column,
             message,
             hint,
+            text: Box::new(said),
+            hint_text: hint_text.map(Box::new),
         }
     })
 }
@@ -88,102 +99,66 @@ fn strip_location(msg: &str) -> String {
 }
 
 /// The parser's messages for the common mistakes, said as a person editing the file would say
-/// them, with what to do. Messages not listed pass through (they name the key or value).
-fn in_users_words(msg: &str) -> (String, Option<&'static str>) {
-    const WHOLE: &str = "write a whole number without sign, decimals or spaces, e.g. 6000";
-    let said = |m: &str, h: &'static str| (m.to_string(), Some(h));
+/// them, with what to do (catalogue keys, `templates/diag/lang`). serde's own messages ("unknown
+/// field", "missing field", "unknown variant", "invalid type") get keys too; others pass through
+/// as written (they name the key or value).
+fn in_users_words(msg: &str) -> (Text, Option<Text>) {
+    let said = |m: &'static str, h: &'static str| (Text::message(m), Some(Text::hint(h)));
     if let Some(rest) = msg.strip_prefix("duplicate mapping key: ") {
         let key = rest.split(',').next().unwrap_or(rest).trim();
         return (
-            format!("the key `{key}` appears twice in the same mapping"),
-            Some("keep one of them: the second would silently replace the first"),
+            Text::message("duplicate_key").arg("key", key),
+            Some(Text::hint("keep_one_key")),
         );
     }
     let starts = |p: &[&str]| p.iter().any(|p| msg.starts_with(p));
     if starts(&["budget breached"]) {
         return (
-            format!("the document is too large or too deeply nested to read ({})", &msg["budget breached: ".len().min(msg.len())..]),
-            Some("a model is a few nesting levels deep; aliases (`*name`) and deep nesting are not needed"),
+            Text::message("too_large")
+                .arg("detail", &msg["budget breached: ".len().min(msg.len())..]),
+            Some(Text::hint("no_deep_nesting")),
         );
     }
     if starts(&["invalid u64", "invalid u32", "invalid usize"]) {
-        said("expected a whole number of 0 or more", WHOLE)
+        said("whole_number_nonneg", "write_whole_number")
     } else if starts(&["invalid i64", "invalid i32"]) {
-        said("expected a whole number", WHOLE)
+        said("whole_number", "write_whole_number")
     } else if starts(&["invalid f64", "invalid f32"]) {
-        said(
-            "expected a number",
-            "write a number such as 12.5, with a point and no spaces",
-        )
+        said("number", "write_number")
     } else if starts(&["invalid bool"]) {
-        said(
-            "expected true or false",
-            "write true or false (yes/no and on/off are not booleans here)",
-        )
+        said("bool", "write_bool")
     } else if msg == "expected sequence start" {
-        said(
-            "expected a list (`- item` lines or `[a, b]`)",
-            "write the values as a list, e.g. `[identity, contact]`, or one `- item` per line (dash, then a space)",
-        )
+        said("list", "write_list")
     } else if msg == "expected mapping start" {
-        said(
-            "expected a mapping of `key: value` lines",
-            "put the fields on their own lines, indented under the key, e.g. `controller:` then `  name: …`",
-        )
+        said("mapping", "write_mapping")
     } else if msg == "expected string scalar" {
-        said(
-            "expected a text",
-            "write the text after the colon on the same line; quote it if it holds `:`, `#`, `[` or `{`",
-        )
+        said("text", "write_text")
     } else if starts(&["mapping values are not allowed"]) {
-        said(
-            "a second `key:` on this line, or a line indented too far",
-            "quote text that contains `: ` (e.g. `purpose: \"Lön: utbetalning\"`) and check the indentation",
-        )
+        said("second_key", "quote_colon")
     } else if starts(&["illegal placement of ':'"]) {
-        said(
-            "a `:` where YAML does not expect one",
-            "check that every `[` and `{` is closed on its line, and quote text that contains `:`",
-        )
+        said("misplaced_colon", "close_brackets")
     } else if starts(&["invalid trailing content after single-quoted"]) {
-        said(
-            "text goes on after its closing quote",
-            "inside '…' write an apostrophe twice ('kommunens ''stöd'''), or use double quotes",
-        )
+        said("after_quote", "single_quote")
     } else if starts(&["invalid trailing content after double-quoted"]) {
-        said(
-            "text goes on after its closing quote",
-            "inside \"…\" write a quote mark as \\\", or use single quotes",
-        )
+        said("after_quote", "double_quote")
     } else if starts(&["multiple YAML documents"]) {
-        said(
-            "the file holds more than one YAML document (a `---` line in the middle)",
-            "one model per file: remove the `---` line and what follows, or split the file",
-        )
+        said("several_documents", "one_document")
     } else if starts(&["cannot deserialize null"]) {
-        said(
-            "this value is empty",
-            "write a value after the colon, or remove the line",
-        )
+        said("empty_value", "write_value")
     } else if starts(&["tabs disallowed"]) || msg.contains("cannot start any token") {
-        said(
-            "a tab character where YAML needs spaces",
-            "YAML does not allow tab characters for indentation: indent with spaces",
-        )
-    } else if starts(&["missing field"]) {
-        (
-            msg.to_string(),
-            Some("add the field named, indented like its neighbours"),
-        )
-    } else if starts(&["unknown field"]) {
-        (
-            msg.to_string(),
-            Some("check the spelling and the indentation; unknown keys are rejected so that a typo never changes a judgement"),
-        )
-    } else if starts(&["unknown variant"]) {
-        (msg.to_string(), Some("use one of the values listed"))
+        said("tab", "spaces_not_tabs")
     } else {
-        (msg.to_string(), None)
+        let text = serde_message(msg).unwrap_or_else(|| Text::plain(msg));
+        let hint = if starts(&["missing field"]) {
+            Some(Text::hint("add_field"))
+        } else if starts(&["unknown field"]) {
+            Some(Text::hint("check_spelling"))
+        } else if starts(&["unknown variant"]) {
+            Some(Text::hint("use_listed"))
+        } else {
+            None
+        };
+        (text, hint)
     }
 }
 

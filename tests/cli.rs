@@ -8,6 +8,7 @@ fn tia(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tia"))
         .args(args)
         .env_remove("TIA_KNOWLEDGE")
+        .env_remove("TIA_LANG")
         .output()
         .unwrap()
 }
@@ -734,4 +735,43 @@ fn init_writes_a_model_that_assesses_and_refuses_what_it_cannot_check() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty(), "nothing is written");
+}
+
+#[test]
+fn bad_input_is_explained_in_the_language_asked_for_and_still_exits_2() {
+    let dir = temp_dir("bad-sv");
+    let f = dir.join("bad.yaml");
+    std::fs::write(&f, "controller:\n  name: K\n  country: Sverige\nprocessing:\n  purpose: P\n  data_categories: [identity]\n").unwrap();
+    let out = dir.join("memo.json");
+    let o = tia(&["assess", f.to_str().unwrap(), "--lang", "sv"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "fel: {}:3:12: okänd landskod `Sverige`",
+            f.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("\n  förväntat: en landskod"), "{err}");
+    assert!(err.contains("\n  tips: menade du `SE`?"), "{err}");
+    // TIA_LANG when the command has no --lang; nothing written.
+    let o = Command::new(env!("CARGO_BIN_EXE_tia"))
+        .args(["memo", f.to_str().unwrap(), "--data", out.to_str().unwrap()])
+        .env_remove("TIA_KNOWLEDGE")
+        .env("TIA_LANG", "da")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("fejl: ") && err.contains("ukendt landekode `Sverige`"),
+        "{err}"
+    );
+    assert!(err.contains("tip: mente du `SE`?"), "{err}");
+    assert!(!out.exists(), "nothing written");
+    // English by default.
+    let o = tia(&["assess", f.to_str().unwrap()]);
+    assert!(text(&o.stderr).contains("unknown country code `Sverige`"));
 }

@@ -1047,6 +1047,52 @@ async fn assess_returns_the_report_or_located_diagnostics() {
         .as_str()
         .unwrap()
         .contains("bad.yaml:3:12: unknown country code `XX`"));
+    assert_eq!(d[0]["code"], "unknown_country");
+    assert_eq!(d[0]["args"]["code"], "XX");
+    // In the language of Accept-Language, or of ?lang=; the key and the place stay.
+    let req = |uri: &str, accept: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .header(header::CONTENT_TYPE, "application/yaml")
+            .header(header::ACCEPT_LANGUAGE, accept)
+            .body(Body::from(BAD_MODEL))
+            .unwrap()
+    };
+    let r = app
+        .send(req("/api/assess?file=bad.yaml", "da-DK, en;q=0.8"))
+        .await;
+    let e = r.api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_model");
+    let d = &e["error"]["diagnostics"][0];
+    assert_eq!(d["message"], "ukendt landekode `XX`", "{e}");
+    assert_eq!(d["hint"], "mente du `MX`?");
+    assert_eq!(d["code"], "unknown_country");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(3), Some(12))
+    );
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("fejl: bad.yaml:3:12: ukendt landekode `XX`"),
+        "{e}"
+    );
+    // Quality decides; a language tia does not have is passed over.
+    let r = app.send(req("/api/assess", "fr, en;q=0.5, sv;q=0.9")).await;
+    let e = r.api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_model");
+    assert_eq!(
+        e["error"]["diagnostics"][0]["message"],
+        "okänd landskod `XX`"
+    );
+    // ?lang= decides over the header.
+    let r = app.send(req("/api/assess?lang=en", "da")).await;
+    let e = r.api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_model");
+    assert_eq!(
+        e["error"]["diagnostics"][0]["message"],
+        "unknown country code `XX`"
+    );
     // Without ?file the model is reported as model.yaml.
     let r = app
         .post_model("/api/assess", As::Token(TOKEN), BAD_MODEL)
@@ -1716,19 +1762,23 @@ async fn a_bad_model_in_the_ui_shows_its_lines_and_saves_nothing() {
     r.expect(StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.page();
     assert!(page.contains("Modellen kunde inte bedömas"), "{page}");
+    // The diagnostics in the page's language (Swedish without a `tia_lang` cookie).
     assert!(
-        page.contains(
-            "<strong>model.yaml:3:12</strong> (rad 3, kolumn 12): unknown country code `XX`"
-        ),
+        page.contains("<strong>model.yaml:3:12</strong> (rad 3, kolumn 12): okänd landskod `XX`"),
         "{page}"
     );
-    assert!(page.contains("tips: did you mean `MX`?"));
+    assert!(
+        page.contains("förväntat: en landskod enligt ISO 3166-1 alfa-2"),
+        "{page}"
+    );
+    assert!(page.contains("tips: menade du `MX`?"), "{page}");
+    assert!(!page.contains("unknown country code"), "{page}");
     // The model is shown by line, the bad one marked, and kept in the form to correct.
     assert!(
         page.contains("<span class=\"bad\">3 │   country: XX</span>"),
         "{page}"
     );
-    assert!(page.contains("<span class=\"msg\">    ↑ 3:12: unknown country code `XX`</span>"));
+    assert!(page.contains("<span class=\"msg\">    ↑ 3:12: okänd landskod `XX`</span>"));
     assert!(page.contains("1 │ controller:\n"));
     assert!(page.contains(&format!(
         "<textarea id=\"model_text\" name=\"model_text\">{BAD_MODEL}</textarea>"
@@ -1739,6 +1789,28 @@ async fn a_bad_model_in_the_ui_shows_its_lines_and_saves_nothing() {
     assert!(r.page().contains("Inga system är bedömda ännu."));
     let r = app.get("/api/systems", As::Token(TOKEN)).await;
     assert_eq!(r.json(), serde_json::json!([]));
+
+    // In Danish and English with the language cookie.
+    for (lang, message, hint) in [
+        ("da", "ukendt landekode `XX`", "tip: mente du `MX`?"),
+        (
+            "en",
+            "unknown country code `XX`",
+            "hint: did you mean `MX`?",
+        ),
+    ] {
+        let r = app
+            .post_form(
+                "/systems",
+                &format!("{cookie}; tia_lang={lang}"),
+                &[text_field("model_text", BAD_MODEL)],
+            )
+            .await;
+        r.expect(StatusCode::UNPROCESSABLE_ENTITY);
+        let page = r.page();
+        assert!(page.contains(&format!("): {message}")), "{lang}: {page}");
+        assert!(page.contains(hint), "{lang}: {page}");
+    }
 
     // An uploaded file is reported under its own name.
     let r = app
@@ -2068,7 +2140,7 @@ async fn editing_in_the_form_adds_a_version_and_keeps_the_files_comments() {
     r.expect(StatusCode::CONFLICT);
     assert!(r
         .page()
-        .contains("version 3 was saved after this form was opened"));
+        .contains("version 3 sparades efter att formuläret öppnades; inget har sparats"));
     let system = app
         .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
         .await
@@ -2094,7 +2166,7 @@ async fn the_form_names_bad_fields_and_saves_nothing() {
     r.expect(StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.page();
     assert!(
-        page.contains("`många` is not a number of data subjects"),
+        page.contains("`många` är inte ett antal registrerade"),
         "{page}"
     );
     assert!(page.contains("value=\"många\""), "shown again as typed");
@@ -2109,10 +2181,13 @@ async fn the_form_names_bad_fields_and_saves_nothing() {
     let at = page.find("name=\"p0.incorporated\"").unwrap();
     let after = &page[at..at + 600];
     assert!(
-        after.contains("field-error") && after.contains("unknown country code `Sverige`"),
+        after.contains("field-error") && after.contains("okänd landskod `Sverige`"),
         "{after}"
     );
-    assert!(page.contains("`SE`"), "the name is understood: {page}");
+    assert!(
+        after.contains("menade du `SE`?"),
+        "the name is understood: {after}"
+    );
     let system = app
         .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
         .await

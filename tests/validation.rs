@@ -556,3 +556,201 @@ fn names_instead_of_ids_are_understood_in_the_hint() {
         "{d:?}"
     );
 }
+
+/// The model's place of `Sverige`, in a controller's country.
+const SVERIGE: &str = "controller:\n  name: Exempel kommun\n  country: Sverige\nprocessing:\n  purpose: Lön\n  data_categories: [identity]\n";
+
+#[test]
+fn a_country_by_its_name_is_explained_in_swedish_danish_or_english_at_the_same_place() {
+    use tia::model::Lang;
+    let d = one(SVERIGE);
+    assert_eq!(d.code.as_deref(), Some("unknown_country"));
+    assert_eq!(d.args.get("code").map(String::as_str), Some("Sverige"));
+    let sv = d.localized(Lang::Sv);
+    assert_eq!(sv.message, "okänd landskod `Sverige`");
+    assert!(
+        sv.hint.as_deref().unwrap().starts_with("menade du `SE`?"),
+        "{sv:?}"
+    );
+    assert!(
+        sv.expected
+            .as_deref()
+            .unwrap()
+            .starts_with("en landskod enligt ISO 3166-1 alfa-2"),
+        "{sv:?}"
+    );
+    assert_eq!((sv.file.as_str(), sv.line, sv.column), ("bad.yaml", 3, 12));
+    assert_eq!(sv.code, d.code, "the key is the same in every language");
+    let da = d.localized(Lang::Da);
+    assert_eq!(da.message, "ukendt landekode `Sverige`");
+    assert!(
+        da.hint.as_deref().unwrap().starts_with("mente du `SE`?"),
+        "{da:?}"
+    );
+    assert!(
+        da.expected.as_deref().unwrap().contains("ISO 3166-1"),
+        "{da:?}"
+    );
+    assert_eq!((da.line, da.column), (3, 12));
+    // English is what it always was, localized or not.
+    assert_eq!(d.message, "unknown country code `Sverige`");
+    assert!(d.hint.as_deref().unwrap().starts_with("did you mean `SE`?"));
+    assert_eq!(d.localized(Lang::En), d);
+    // The CLI's text has its labels in the language too.
+    let text = tia::InputError::from(d).display(Lang::Sv);
+    assert!(
+        text.starts_with("fel: bad.yaml:3:12: okänd landskod `Sverige`\n  förväntat: "),
+        "{text}"
+    );
+    assert!(text.contains("\n  tips: menade du `SE`?"), "{text}");
+}
+
+#[test]
+fn names_of_vendors_and_countries_get_localized_suggestions() {
+    use tia::model::Lang;
+    let text = format!("{HEAD}parties:\n  - id: x\n    role: processor\n    incorporated: Tyskland\n    locations: [SE]\n");
+    let d = one(&text).localized(Lang::Da);
+    assert!(
+        d.hint.as_deref().unwrap().starts_with("mente du `DE`?"),
+        "{d:?}"
+    );
+    let text = format!("{HEAD}parties:\n  - id: x\n    role: processor\n    vendor: Microsoft Ireland Operations Limited\n");
+    let d = one(&text);
+    assert_eq!(d.code.as_deref(), Some("unknown_vendor"));
+    let sv = d.localized(Lang::Sv);
+    assert_eq!(
+        sv.message,
+        "okänd leverantör `Microsoft Ireland Operations Limited`"
+    );
+    assert!(
+        sv.hint
+            .as_deref()
+            .unwrap()
+            .starts_with("menade du `microsoft-ireland`?"),
+        "{sv:?}"
+    );
+    // A typo gets the closest id; a word far from all of them the list of known values.
+    let text = "controller:\n  name: K\n  country: SE\nprocessing:\n  purpose: P\n  data_categories: [identity, helth]\n";
+    let d = one(text).localized(Lang::Sv);
+    assert_eq!(d.message, "okänd datakategori `helth`");
+    assert_eq!(d.hint.as_deref(), Some("menade du `health`?"));
+    let text = "controller:\n  name: K\n  country: SE\nprocessing:\n  purpose: P\n  data_categories: [identity, zzzzzzzzzzzz]\n";
+    let d = one(text).localized(Lang::Da);
+    assert!(
+        d.hint
+            .as_deref()
+            .unwrap()
+            .starts_with("kendte værdier er bl.a.: "),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn an_unknown_field_and_a_yaml_mistake_are_explained_in_swedish() {
+    use tia::model::Lang;
+    let d = one("controller:\n  name: K\n  contry: SE\nprocessing:\n  purpose: P\n  data_categories: [identity]\n");
+    assert_eq!(d.code.as_deref(), Some("unknown_field"), "{d:?}");
+    assert_eq!(d.args.get("field").map(String::as_str), Some("contry"));
+    let sv = d.localized(Lang::Sv);
+    assert!(
+        sv.message
+            .starts_with("okänt fält `contry`; tillåtna fält: ")
+            && sv.message.contains("`country`"),
+        "{sv:?}"
+    );
+    assert!(
+        sv.hint
+            .as_deref()
+            .unwrap()
+            .starts_with("kontrollera stavningen"),
+        "{sv:?}"
+    );
+    assert_eq!(
+        sv.expected.as_deref(),
+        Some("en modell enligt `tia schema`")
+    );
+    assert_eq!((sv.line, sv.column), (d.line, d.column));
+    // A tab, in Danish.
+    let d = one("controller:\n\tname: K\n  country: SE\n");
+    let da = d.localized(Lang::Da);
+    assert_eq!(
+        da.message, "et tabulatortegn, hvor YAML kræver mellemrum",
+        "{da:?}"
+    );
+    assert!(da.hint.as_deref().unwrap().contains("mellemrum"), "{da:?}");
+    // A wrong value of a closed list.
+    let d = one("controller:\n  name: K\n  country: SE\n  kind: municipality\nprocessing:\n  purpose: P\n  data_categories: [identity]\n");
+    let sv = d.localized(Lang::Sv);
+    assert!(
+        sv.message
+            .starts_with("okänt värde `municipality`; tillåtna värden: ")
+            && sv.message.contains("`public_body`"),
+        "{sv:?}"
+    );
+    // A missing field.
+    let d = one(
+        "controller:\n  country: SE\nprocessing:\n  purpose: P\n  data_categories: [identity]\n",
+    );
+    assert_eq!(
+        d.localized(Lang::Sv).message,
+        "fältet `name` saknas",
+        "{d:?}"
+    );
+    // JSON too.
+    let e = load_model(
+        r#"{"controller": {"name": "K", "contry": "SE"}}"#,
+        "bad.json",
+        &kb(),
+    )
+    .unwrap_err();
+    let d = e.localized(Lang::Da).diagnostics.remove(0);
+    assert!(d.message.starts_with("ukendt felt `contry`"), "{d:?}");
+    assert_eq!(
+        d.hint.as_deref(),
+        Some("kontrollér JSON-syntaksen og feltnavnene på dette sted")
+    );
+}
+
+#[test]
+fn every_diagnostic_of_a_bad_model_has_a_key_and_a_swedish_text() {
+    use tia::model::Lang;
+    let cases = [
+        SVERIGE.to_string(),
+        "processing:\n  purpose: P\n  data_categories: []\n".to_string(),
+        format!("{HEAD}parties:\n  - id: a\n    role: processor\n    incorporated: SE\n    locations: [SE]\n  - id: a\n    role: processor\n    incorporated: SE\n    locations: [SE]\n"),
+        format!("{HEAD}parties:\n  - id: a\n    role: processor\n    incorporated: SE\n    locations: [SE]\n  - id: b\n    role: processor\n    incorporated: SE\n    locations: [SE]\nflows:\n  - {{ from: controller, to: a, access: cleartext }}\n  - {{ from: a, to: b, access: cleartext }}\n  - {{ from: b, to: a, access: cleartext }}\n  - {{ from: a, to: controller, access: cleartext }}\n  - {{ from: ghost, to: a, access: cleartext, measures: [tls] }}\n"),
+        format!("{HEAD}parties:\n  - id: x\n    role: processor\n    incorporated: SE\n    locations: [SE]\n    parents: maybe\n"),
+        format!("{HEAD}parties:\n  - id: x\n    role: processor\n    incorporated: SE\n    locations: [SE]\n    parents: [{{ name: P, country: XX, share: 2 }}]\n"),
+        format!("{HEAD}parties:\n  - id: x\n    role: processor\n  - id: y\n    role: processor\n    incorporated: SE\n"),
+        format!("{HEAD}risk_estimate:\n  horizon_years: 0\n  laws:\n    - law: cloud-akt\n      factors: [{{ name: f, probability: 2 }}]\n"),
+        "controller:\n  name: K\n  country: SE\n  name: L\n".to_string(),
+        "controller: &a\n  name: K\n  country: SE\nprocessing: *a\n".to_string(),
+        "controller:\n  name: \"K\n  country: SE\n".to_string(),
+        format!("{HEAD}parties:\n  - id: x\n    role: processor\n    incorporated: SE\n    locations: [SE]\n    announced: yesterday\n"),
+        "{\"controller\": ".to_string(),
+        "{\"controller\": {\"name\": 5}}".to_string(),
+        "{\"controller\": {\"name\": \"K\",}}".to_string(),
+    ];
+    let mut seen = 0;
+    for text in cases {
+        for d in errors(&text) {
+            seen += 1;
+            assert!(d.code.is_some(), "no key: {d:?}");
+            let sv = d.localized(Lang::Sv);
+            assert_ne!(sv.message, d.message, "not translated: {d:?}");
+            if let Some(h) = &d.hint {
+                assert_ne!(sv.hint.as_ref(), Some(h), "hint not translated: {d:?}");
+            }
+            if let Some(e) = &d.expected {
+                if !e.starts_with('`') {
+                    assert_ne!(
+                        sv.expected.as_ref(),
+                        Some(e),
+                        "expected not translated: {d:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(seen >= 15, "the cases give many diagnostics: {seen}");
+}

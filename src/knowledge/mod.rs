@@ -244,14 +244,29 @@ impl<'a> Loader<'a> {
 
 /// Turns a YAML error into a located diagnostic.
 pub fn yaml_error(file: &str, e: &crate::yaml::YamlError, expected: &str) -> Diagnostic {
+    yaml_diagnostic(file, e, crate::diag::Text::plain(expected))
+}
+
+/// A YAML error as a located diagnostic, its words from the catalogue where they have a key.
+pub fn yaml_diagnostic(
+    file: &str,
+    e: &crate::yaml::YamlError,
+    expected: crate::diag::Text,
+) -> Diagnostic {
+    use crate::diag::Text;
     let pos = (e.line, e.column);
-    let msg = in_users_words(&e.message);
+    let msg = match e.text.key() {
+        Some(_) => (*e.text).clone(),
+        None => Text::plain(in_users_words(&e.message)),
+    };
     let hint = e
-        .hint
-        .unwrap_or("check the YAML syntax and indentation at this place");
-    Diagnostic::new(file, pos, msg)
-        .expected(expected)
-        .hint(hint)
+        .hint_text
+        .as_deref()
+        .cloned()
+        .unwrap_or_else(|| Text::hint("check_yaml"));
+    Diagnostic::text(file, pos, msg)
+        .expected_text(expected)
+        .hint_text(hint)
 }
 
 /// serde's words for Rust types ("expected struct ControllerInput", "expected u64") replaced by

@@ -6,8 +6,8 @@ pub mod write;
 
 pub use input::{Access, KeyHolder, Lang, Role, TransferTool};
 
-use crate::diag::{known_hint, Diagnostic, InputError};
-use crate::knowledge::{yaml_error, Knowledge, MeasureLevel};
+use crate::diag::{known_hint_text as known_hint, Diagnostic, InputError, Text};
+use crate::knowledge::{yaml_diagnostic, Knowledge, MeasureLevel};
 use crate::locate::SourceMap;
 use input::*;
 use petgraph::algo::tarjan_scc;
@@ -211,24 +211,16 @@ pub const CONTROLLER: &str = "controller";
 /// one of several shapes; say which shapes.
 fn untagged_hint(mut d: Diagnostic) -> Diagnostic {
     const SHAPES: [(&str, &str); 3] = [
-        (
-            "OwnersInput",
-            "`none` (a source says nobody controls it), `unknown`, or a list of owners `[{ name, country, share }]`",
-        ),
-        (
-            "ToolEntry",
-            "a transfer tool (adequacy, dpf, privacy_shield, scc, bcr, derogation, none) or `{ tool: scc, from: 2021-09-27, until: 2023-07-09 }`",
-        ),
-        (
-            "CategoryRef",
-            "a data category id, or `{ id: <category>, necessary: false }`",
-        ),
+        ("OwnersInput", "shape_owners"),
+        ("ToolEntry", "shape_tool"),
+        ("CategoryRef", "shape_category"),
     ];
     for (name, shape) in SHAPES {
         if d.message.contains(&format!("untagged enum {name}")) {
-            d.message = format!("this value has none of the accepted shapes: {shape}");
-            d.expected = Some(shape.to_string());
-            d.hint = Some("`tia schema` describes every field".into());
+            d.set_message(Text::message("no_accepted_shape").arg_text("shapes", Text::word(shape)));
+            d = d
+                .expected_text(Text::expected("shape").arg_text("shapes", Text::word(shape)))
+                .hint_text(Text::hint("see_schema"));
         }
     }
     d
@@ -255,19 +247,19 @@ fn unsafe_character(text: &str, file: &str) -> Option<InputError> {
     let before = &text[..at];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    let what = if c.is_control() {
-        "a control character"
+    let key = if c.is_control() {
+        "control_character"
     } else {
-        "a bidirectional override character"
+        "bidi_character"
     };
     Some(InputError::from(
-        Diagnostic::new(
+        Diagnostic::text(
             file,
             (line, column),
-            format!("{what} (U+{:04X}) is not accepted in a model", c as u32),
+            Text::message(key).arg("code", format!("{:04X}", c as u32)),
         )
-        .expected("printable text")
-        .hint("remove the character; it can hide or reorder what a reader sees"),
+        .expected_text(Text::expected("printable"))
+        .hint_text(Text::hint("remove_character")),
     ))
 }
 
@@ -299,36 +291,32 @@ fn unsafe_values(v: &serde_json::Value, path: &str, r: &mut Resolver) {
         serde_json::Value::String(s) => {
             let field = path.rsplit('.').next().unwrap_or(path);
             let field = field.split('[').next().unwrap_or(field);
-            let (limit, what) = if NAME_FIELDS.contains(&field) {
-                (MAX_NAME_CHARS, "a name or id")
+            let (limit, key) = if NAME_FIELDS.contains(&field) {
+                (MAX_NAME_CHARS, "too_long_name")
             } else {
-                (MAX_TEXT_CHARS, "a text")
+                (MAX_TEXT_CHARS, "too_long_text")
             };
             // Bytes bound characters from above: count only when it could matter.
             if s.len() > limit && s.chars().count() > limit {
                 r.err(
                     path,
-                    format!(
-                        "`{path}` is {} characters long; {what} may have at most {limit}",
-                        s.chars().count()
-                    ),
-                    &format!("at most {limit} characters"),
-                    Some("shorten it; put long explanations in an assumption or the DPIA".into()),
+                    Text::message(key)
+                        .arg("path", path)
+                        .arg("count", s.chars().count())
+                        .arg("limit", limit),
+                    Text::expected("at_most_chars").arg("limit", limit),
+                    Some(Text::hint("shorten")),
                 );
                 return;
             }
             if let Some(c) = s.chars().find(|c| is_unsafe_char(*c)) {
                 r.err(
                     path,
-                    format!(
-                        "`{path}` holds a control or bidirectional override character (U+{:04X})",
-                        c as u32
-                    ),
-                    "printable text",
-                    Some(
-                        "remove the escape sequence; it can hide or reorder what a reader sees"
-                            .into(),
-                    ),
+                    Text::message("unsafe_in_value")
+                        .arg("path", path)
+                        .arg("code", format!("{:04X}", c as u32)),
+                    Text::expected("printable"),
+                    Some(Text::hint("remove_escape")),
                 );
             }
         }
@@ -372,44 +360,57 @@ pub fn load_model(text: &str, file: &str, kb: &Knowledge) -> Result<Model, Input
                 Some(i) => msg[..i].to_string(),
                 None => msg,
             };
+            let msg = crate::diag::serde_message(&msg).unwrap_or(Text::plain(msg));
             InputError::from(
-                Diagnostic::new(file, (e.line().max(1), e.column().max(1)), msg)
-                    .expected("a model as described by `tia schema`")
-                    .hint("check the JSON syntax and field names at this place"),
+                Diagnostic::text(file, (e.line().max(1), e.column().max(1)), msg)
+                    .expected_text(Text::expected("model_schema"))
+                    .hint_text(Text::hint("check_json")),
             )
         })?
     } else {
         if let Some(pos) = crate::locate::first_alias(text) {
             return Err(InputError::from(
-                Diagnostic::new(file, pos, "a YAML alias (`*name`) is not accepted in a model")
-                    .expected("every value written out where it is used")
-                    .hint("replace the alias with the value it refers to; aliases can expand a small file into a huge model"),
+                Diagnostic::text(file, pos, Text::message("yaml_alias"))
+                    .expected_text(Text::expected("written_out"))
+                    .hint_text(Text::hint("replace_alias")),
             ));
         }
         crate::yaml::from_str(text).map_err(|e| {
-            InputError::from(untagged_hint(yaml_error(
+            InputError::from(untagged_hint(yaml_diagnostic(
                 file,
                 &e,
-                "a model as described by `tia schema`",
+                Text::expected("model_schema"),
             )))
         })?
     };
-    for (what, n, max) in [
-        ("parties", input.parties.len(), MAX_PARTIES),
-        ("flows", input.flows.len(), MAX_FLOWS),
+    for (what, n, max, key, at_most) in [
+        (
+            "parties",
+            input.parties.len(),
+            MAX_PARTIES,
+            "too_many_parties",
+            "at_most_parties",
+        ),
+        (
+            "flows",
+            input.flows.len(),
+            MAX_FLOWS,
+            "too_many_flows",
+            "at_most_flows",
+        ),
     ] {
         if n > max {
             return Err(InputError::from(
-                Diagnostic::new(
+                Diagnostic::text(
                     file,
                     // The top-level key's line, found without mapping the whole (large) text.
                     text.lines()
                         .position(|l| l.starts_with(&format!("{what}:")))
                         .map_or((1, 1), |i| (i + 1, 1)),
-                    format!("the model has {n} {what}; tia reads at most {max}"),
+                    Text::message(key).arg("count", n).arg("max", max),
                 )
-                .expected(format!("at most {max} {what}"))
-                .hint("split the service into several models, e.g. one per processor"),
+                .expected_text(Text::expected(at_most).arg("max", max))
+                .hint_text(Text::hint("split_model")),
             ));
         }
     }
@@ -440,9 +441,9 @@ pub fn load_model(text: &str, file: &str, kb: &Knowledge) -> Result<Model, Input
 }
 
 /// "did you mean `id`?" when the text is the name of one entry of `kind` (in any language).
-fn name_hint(kb: &Knowledge, kind: crate::knowledge::catalog::Kind, text: &str) -> Option<String> {
+fn name_hint(kb: &Knowledge, kind: crate::knowledge::catalog::Kind, text: &str) -> Option<Text> {
     crate::knowledge::catalog::id_by_name(kb, kind, text)
-        .map(|id| format!("did you mean `{id}`? (`{text}` is its name; write its id)"))
+        .map(|id| Text::hint("is_its_name_id").arg("id", id).arg("text", text))
 }
 
 struct Resolver<'a> {
@@ -459,10 +460,11 @@ impl Resolver<'_> {
         self.map.get_or_init(|| SourceMap::build(self.text))
     }
 
-    fn err(&mut self, path: &str, message: String, expected: &str, hint: Option<String>) {
-        let mut d = Diagnostic::new(self.file, self.map().at(path), message).expected(expected);
+    fn err(&mut self, path: &str, message: Text, expected: Text, hint: Option<Text>) {
+        let mut d =
+            Diagnostic::text(self.file, self.map().at(path), message).expected_text(expected);
         if let Some(h) = hint {
-            d = d.hint(h);
+            d = d.hint_text(h);
         }
         self.errors.push(d);
     }
@@ -473,20 +475,22 @@ impl Resolver<'_> {
                 && code.chars().any(|c| c.is_ascii_lowercase())
                 && self.kb.jurisdictions.contains(&code.to_uppercase())
             {
-                format!("country codes are upper case: `{}`", code.to_uppercase())
+                Text::hint("upper_case").arg("code", code.to_uppercase())
             } else if let Some(id) = crate::knowledge::catalog::id_by_name(
                 self.kb,
                 crate::knowledge::catalog::Kind::Countries,
                 code,
             ) {
-                format!("did you mean `{id}`? (`{code}` is its name; write its code)")
+                Text::hint("is_its_name_code")
+                    .arg("id", id)
+                    .arg("text", code)
             } else {
                 known_hint(code, self.kb.jurisdictions.ids())
             };
             self.err(
                 path,
-                format!("unknown country code `{code}`"),
-                "an ISO 3166-1 alpha-2 code such as SE, DE or US",
+                Text::message("unknown_country").arg("code", code),
+                Text::expected("country_code"),
                 Some(hint),
             );
         }
@@ -499,8 +503,8 @@ impl Resolver<'_> {
                     .unwrap_or_else(|| known_hint(c, self.kb.data_categories.ids()));
                 self.err(
                     &format!("{path}[{i}]"),
-                    format!("unknown data category `{c}`"),
-                    "a data category id from knowledge/data_categories",
+                    Text::message("unknown_category").arg("id", c),
+                    Text::expected("category_id"),
                     Some(hint),
                 );
             }
@@ -518,8 +522,8 @@ impl Resolver<'_> {
                 let hint = known_hint(p, kb.policies.ids());
                 self.err(
                     "assessment.policy",
-                    format!("unknown policy profile `{p}`"),
-                    "a policy profile id from knowledge/policies",
+                    Text::message("unknown_policy").arg("id", p),
+                    Text::expected("policy_id"),
                     Some(hint),
                 );
             }
@@ -533,9 +537,9 @@ impl Resolver<'_> {
                         if pb != (k == ControllerKind::PublicBody) {
                             self.err(
                                 "controller.public_body",
-                                format!("`public_body: {pb}` contradicts `kind`"),
-                                "only `kind` (public_body, company or eu_institution)",
-                                Some("remove `public_body`; it is replaced by `kind`".into()),
+                                Text::message("public_body_contradicts").arg("value", pb),
+                                Text::expected("kind_only"),
+                                Some(Text::hint("remove_public_body")),
                             );
                         }
                         deprecations.push(
@@ -567,9 +571,9 @@ impl Resolver<'_> {
                 if authority.is_none() && kb.jurisdictions.contains(&c.country) {
                     self.err(
                         "controller.country",
-                        format!("no supervisory authority in the knowledge base for a controller in `{}`", c.country),
-                        "a controller established in the EU/EEA (its authority is in knowledge/authorities)",
-                        Some("tia judges controllers under the GDPR or the EUDPR; a controller outside the EU/EEA is not covered".into()),
+                        Text::message("no_authority").arg("country", &c.country),
+                        Text::expected("eea_controller"),
+                        Some(Text::hint("gdpr_scope")),
                     );
                 }
                 Some(Controller {
@@ -586,9 +590,9 @@ impl Resolver<'_> {
             }
             None => {
                 self.errors.push(
-                    Diagnostic::new(self.file, (1, 1), "the model has no controller")
-                        .expected("a `controller:` section with at least `name` and `country`")
-                        .hint("add e.g.\ncontroller:\n  name: Exempel kommun\n  country: SE"),
+                    Diagnostic::text(self.file, (1, 1), Text::message("no_controller"))
+                        .expected_text(Text::expected("controller_section"))
+                        .hint_text(Text::hint("add_controller")),
                 );
                 None
             }
@@ -601,8 +605,8 @@ impl Resolver<'_> {
                             .unwrap_or_else(|| known_hint(s, kb.data_subjects.ids()));
                         self.err(
                             &format!("processing.data_subjects[{i}]"),
-                            format!("unknown data subject category `{s}`"),
-                            "a data subject id from knowledge/data_subjects",
+                            Text::message("unknown_subject").arg("id", s),
+                            Text::expected("subject_id"),
                             Some(hint),
                         );
                     }
@@ -616,18 +620,28 @@ impl Resolver<'_> {
                 if p.data_categories.is_empty() {
                     self.err(
                         "processing",
-                        "the processing names no data categories".into(),
-                        "`data_categories: [...]` with at least one category",
+                        Text::message("no_categories"),
+                        Text::expected("categories_list"),
                         None,
                     );
                 }
                 for (i, c) in p.dpia_criteria.iter().enumerate() {
                     match kb.dpia_criteria.get(c) {
                         Some(k) if k.test == crate::knowledge::CriterionTest::Declared => {}
-                        Some(_) => self.err(&format!("processing.dpia_criteria[{i}]"), format!("DPIA criterion `{c}` is derived by the engine and cannot be declared"), "a criterion the engine cannot derive (evaluation, automated decisions, monitoring, matching, innovative technology, preventing a right)", Some("remove it: the engine derives it from the data categories, data subjects or scale".into())),
+                        Some(_) => self.err(
+                            &format!("processing.dpia_criteria[{i}]"),
+                            Text::message("dpia_derived").arg("id", c),
+                            Text::expected("dpia_declarable"),
+                            Some(Text::hint("dpia_remove")),
+                        ),
                         None => {
                             let hint = known_hint(c, kb.dpia_criteria.ids());
-                            self.err(&format!("processing.dpia_criteria[{i}]"), format!("unknown DPIA criterion `{c}`"), "a WP248 criterion id such as wp248-1", Some(hint));
+                            self.err(
+                                &format!("processing.dpia_criteria[{i}]"),
+                                Text::message("unknown_dpia").arg("id", c),
+                                Text::expected("dpia_id"),
+                                Some(hint),
+                            );
                         }
                     }
                 }
@@ -655,8 +669,8 @@ impl Resolver<'_> {
             }
             None => {
                 self.errors.push(
-                    Diagnostic::new(self.file, (1, 1), "the model has no processing")
-                        .expected("a `processing:` section with `purpose` and `data_categories`"),
+                    Diagnostic::text(self.file, (1, 1), Text::message("no_processing"))
+                        .expected_text(Text::expected("processing_section")),
                 );
                 None
             }
@@ -670,8 +684,8 @@ impl Resolver<'_> {
             if p.id == CONTROLLER {
                 self.err(
                     &format!("{path}.id"),
-                    "`controller` is reserved for the controller in flows".into(),
-                    "another party id",
+                    Text::message("reserved_controller"),
+                    Text::expected("another_party_id"),
                     None,
                 );
                 continue;
@@ -680,9 +694,9 @@ impl Resolver<'_> {
                 let (l, c) = self.map().at(&format!("parties[{first}].id"));
                 self.err(
                     &format!("{path}.id"),
-                    format!("duplicate party id `{}`", p.id),
-                    "a party id used only once",
-                    Some(format!("first used at line {l}, column {c}")),
+                    Text::message("duplicate_party").arg("id", &p.id),
+                    Text::expected("party_once"),
+                    Some(Text::hint("first_used").arg("line", l).arg("column", c)),
                 );
                 continue;
             }
@@ -718,8 +732,8 @@ impl Resolver<'_> {
                 );
                 self.err(
                     &format!("{path}.from"),
-                    format!("unknown party `{}` in flow", f.from),
-                    "`controller` or the id of a party in `parties`",
+                    Text::message("unknown_flow_party").arg("id", &f.from),
+                    Text::expected("flow_from"),
                     Some(hint),
                 );
                 None
@@ -727,8 +741,8 @@ impl Resolver<'_> {
             let to_ix = if f.to == CONTROLLER {
                 self.err(
                     &format!("{path}.to"),
-                    "a flow cannot go to the controller".into(),
-                    "the id of a party that receives the data",
+                    Text::message("flow_to_controller"),
+                    Text::expected("flow_recipient"),
                     None,
                 );
                 None
@@ -738,8 +752,8 @@ impl Resolver<'_> {
                 let hint = known_hint(&f.to, index.keys().map(String::as_str));
                 self.err(
                     &format!("{path}.to"),
-                    format!("unknown party `{}` in flow", f.to),
-                    "the id of a party in `parties`",
+                    Text::message("unknown_flow_party").arg("id", &f.to),
+                    Text::expected("flow_to"),
                     Some(hint),
                 );
                 None
@@ -755,11 +769,9 @@ impl Resolver<'_> {
                 let (l, c) = self.map().at(&format!("flows[{first}]"));
                 self.err(
                     &path,
-                    format!("duplicate flow id `{id}`"),
-                    "one flow per sender and recipient, or distinct `id`s",
-                    Some(format!(
-                        "first defined at line {l}, column {c}; give one of them an `id:`"
-                    )),
+                    Text::message("duplicate_flow").arg("id", &id),
+                    Text::expected("flow_once"),
+                    Some(Text::hint("first_defined").arg("line", l).arg("column", c)),
                 );
             }
             flow_ids.insert(id.clone(), i);
@@ -779,10 +791,10 @@ impl Resolver<'_> {
                             if b < a {
                                 self.err(
                                     &format!("{path}.transfer_tool[{j}].until"),
-                                    format!(
-                                        "the tool is relied on until {b}, before it starts on {a}"
-                                    ),
-                                    "`until` on or after `from`",
+                                    Text::message("tool_until_before")
+                                        .arg("until", b)
+                                        .arg("from", a),
+                                    Text::expected("until_after_from"),
                                     None,
                                 );
                             }
@@ -801,8 +813,10 @@ impl Resolver<'_> {
                 if from_ix == Endpoint::Party(to_ix) {
                     self.err(
                         &format!("{path}.to"),
-                        format!("flow `{id}` goes from `{}` to itself", f.to),
-                        "a flow between two different parties",
+                        Text::message("flow_to_itself")
+                            .arg("id", &id)
+                            .arg("party", &f.to),
+                        Text::expected("two_parties"),
                         None,
                     );
                     continue;
@@ -833,8 +847,8 @@ impl Resolver<'_> {
             if !(r.horizon_years > 0.0 && r.horizon_years <= 100.0) {
                 self.err(
                     "risk_estimate.horizon_years",
-                    format!("horizon {} years is out of range", r.horizon_years),
-                    "a number of years above 0 and at most 100",
+                    Text::message("horizon_out_of_range").arg("value", r.horizon_years),
+                    Text::expected("horizon"),
                     None,
                 );
             }
@@ -843,8 +857,8 @@ impl Resolver<'_> {
                     let hint = known_hint(&l.law, kb.laws.ids());
                     self.err(
                         &format!("risk_estimate.laws[{i}].law"),
-                        format!("unknown law `{}`", l.law),
-                        "a law id from knowledge/laws",
+                        Text::message("unknown_law").arg("id", &l.law),
+                        Text::expected("law_id"),
                         Some(hint),
                     );
                 }
@@ -852,8 +866,8 @@ impl Resolver<'_> {
                     if !(0.0..=1.0).contains(&f.probability) {
                         self.err(
                             &format!("risk_estimate.laws[{i}].factors[{j}].probability"),
-                            format!("probability {} is out of range", f.probability),
-                            "a probability from 0 to 1 (e.g. 0.05 for 5 %)",
+                            Text::message("probability_out_of_range").arg("value", f.probability),
+                            Text::expected("probability"),
                             None,
                         );
                     }
@@ -912,14 +926,14 @@ impl Resolver<'_> {
                 Some(k) if k.level == level => {}
                 Some(_) => {
                     let (here, there) = match level {
-                        MeasureLevel::Flow => ("a flow", "processing.measures"),
-                        MeasureLevel::Processing => ("the processing", "a flow's measures"),
+                        MeasureLevel::Flow => ("measure_not_for_flow", "move_to_processing"),
+                        MeasureLevel::Processing => ("measure_not_for_processing", "move_to_flow"),
                     };
                     self.err(
                         &format!("{path}[{i}]"),
-                        format!("measure `{m}` does not apply to {here}"),
-                        "a measure of this level from knowledge/measures",
-                        Some(format!("move it to {there}")),
+                        Text::message(here).arg("id", m),
+                        Text::expected("measure_level"),
+                        Some(Text::hint(there)),
                     );
                 }
                 None => {
@@ -933,8 +947,8 @@ impl Resolver<'_> {
                     let hint = known_hint(m, ids.iter().copied());
                     self.err(
                         &format!("{path}[{i}]"),
-                        format!("unknown measure `{m}`"),
-                        "a measure id from knowledge/measures",
+                        Text::message("unknown_measure").arg("id", m),
+                        Text::expected("measure_id"),
                         Some(hint),
                     );
                 }
@@ -950,26 +964,25 @@ impl Resolver<'_> {
                 Some(v) => {
                     self.err(
                         &format!("{path}.lei"),
-                        format!(
-                            "LEI `{lei}` is the catalogue entry `{}`, not `{}`",
-                            v.id,
-                            p.vendor.as_deref().unwrap_or_default()
-                        ),
-                        "`vendor:` or `lei:` naming the same entity",
-                        Some("keep one of the two".into()),
+                        Text::message("lei_other_vendor")
+                            .arg("lei", lei)
+                            .arg("entry", &v.id)
+                            .arg("vendor", p.vendor.as_deref().unwrap_or_default()),
+                        Text::expected("vendor_or_lei"),
+                        Some(Text::hint("keep_one")),
                     );
                     return None;
                 }
                 None => {
                     let hint = if crate::knowledge::valid_lei(lei) {
-                        format!("no vendor entry has this LEI: import it from GLEIF's golden copy with `tia knowledge import-gleif --lei {lei} …` and assess with --knowledge pointing at that folder")
+                        Text::hint("lei_import").arg("lei", lei)
                     } else {
-                        "an LEI has 20 characters, letters and digits (ISO 17442)".to_string()
+                        Text::hint("lei_format")
                     };
                     self.err(
                         &format!("{path}.lei"),
-                        format!("unknown LEI `{lei}`"),
-                        "the LEI of a vendor entry in knowledge/vendors",
+                        Text::message("unknown_lei").arg("lei", lei),
+                        Text::expected("lei_vendor"),
                         Some(hint),
                     );
                     return None;
@@ -986,8 +999,8 @@ impl Resolver<'_> {
                         .unwrap_or_else(|| known_hint(v, kb.vendors.ids()));
                     self.err(
                         &format!("{path}.vendor"),
-                        format!("unknown vendor `{v}`"),
-                        "a vendor id from knowledge/vendors",
+                        Text::message("unknown_vendor").arg("id", v),
+                        Text::expected("vendor_id"),
                         Some(hint),
                     );
                     return None;
@@ -1018,9 +1031,9 @@ impl Resolver<'_> {
             None => {
                 self.err(
                     path,
-                    format!("party `{}` has no country of incorporation", p.id),
-                    "`incorporated: <country code>` or `vendor: <catalogue id>`",
-                    Some("the country of incorporation decides which laws reach the party".into()),
+                    Text::message("no_incorporation").arg("party", &p.id),
+                    Text::expected("incorporation"),
+                    Some(Text::hint("incorporation_decides")),
                 );
                 return None;
             }
@@ -1052,9 +1065,9 @@ impl Resolver<'_> {
         if locations.value.is_empty() {
             self.err(
                 path,
-                format!("party `{}` has no processing locations", p.id),
-                "`locations: [<country code>, …]` where the party processes or stores the data",
-                Some("the locations decide whether data leaves the EU/EEA".into()),
+                Text::message("no_locations").arg("party", &p.id),
+                Text::expected("locations"),
+                Some(Text::hint("locations_decide")),
             );
         }
         let (owners, owners_known, ownership_source) = match (&p.parents, vendor) {
@@ -1141,8 +1154,8 @@ impl Resolver<'_> {
                     .unwrap_or_else(|| known_hint(a, kb.vendors.ids()));
                 self.err(
                     &format!("{path}.alternatives[{i}]"),
-                    format!("unknown vendor `{a}`"),
-                    "a vendor id from knowledge/vendors",
+                    Text::message("unknown_vendor").arg("id", a),
+                    Text::expected("vendor_id"),
                     Some(hint),
                 );
             }
@@ -1182,9 +1195,9 @@ impl Resolver<'_> {
         if !(o.share > 0.0 && o.share <= 1.0) {
             self.err(
                 &format!("{path}.share"),
-                format!("ownership share {} is out of range", o.share),
-                "a share of capital or votes above 0 and at most 1 (1 = wholly owned)",
-                Some("write 100 % as 1 and 30 % as 0.3".into()),
+                Text::message("share_out_of_range").arg("value", o.share),
+                Text::expected("share"),
+                Some(Text::hint("share_format")),
             );
         }
         if let Some(v) = &o.vendor {
@@ -1193,8 +1206,8 @@ impl Resolver<'_> {
                     .unwrap_or_else(|| known_hint(v, kb.vendors.ids()));
                 self.err(
                     &format!("{path}.vendor"),
-                    format!("unknown vendor `{v}`"),
-                    "a vendor id from knowledge/vendors",
+                    Text::message("unknown_vendor").arg("id", v),
+                    Text::expected("vendor_id"),
                     Some(hint),
                 );
                 return None;
@@ -1204,9 +1217,9 @@ impl Resolver<'_> {
                 chain.push(v.clone());
                 self.err(
                     &format!("{path}.vendor"),
-                    format!("the parent chain loops: {}", chain.join(" → ")),
-                    "an ownership chain that ends at an ultimate parent",
-                    Some("an entity cannot own, directly or indirectly, its own parent".into()),
+                    Text::message("parent_loop").arg("chain", chain.join(" → ")),
+                    Text::expected("chain_ends"),
+                    Some(Text::hint("no_self_owner")),
                 );
                 return None;
             }
@@ -1239,8 +1252,8 @@ impl Resolver<'_> {
         let (Some(name), Some(country)) = (&o.name, &o.country) else {
             self.err(
                 path,
-                "an owner needs a `vendor` or both `name` and `country`".into(),
-                "`{ vendor: <id>, share: 1 }` or `{ name: …, country: US, share: 1 }`",
+                Text::message("owner_needs"),
+                Text::expected("owner_shape"),
                 None,
             );
             return None;
@@ -1252,8 +1265,8 @@ impl Resolver<'_> {
             chain.push(key);
             self.err(
                 &format!("{path}.name"),
-                format!("the parent chain loops: {}", chain.join(" → ")),
-                "an ownership chain that ends at an ultimate parent",
+                Text::message("parent_loop").arg("chain", chain.join(" → ")),
+                Text::expected("chain_ends"),
                 None,
             );
             return None;
@@ -1328,9 +1341,9 @@ impl Resolver<'_> {
                 .collect();
             self.err(
                 &format!("flows[{}]", last.0),
-                format!("the flows form a cycle: {}", names.join(", ")),
-                "flows that lead from the controller outwards, never back to a party that already sent the data",
-                Some("remove or reverse one of these flows; data returned to a processor is the same data".into()),
+                Text::message("flow_cycle").arg("flows", names.join(", ")),
+                Text::expected("flows_outwards"),
+                Some(Text::hint("remove_or_reverse")),
             );
         }
     }

@@ -259,17 +259,57 @@ impl IntoResponse for ApiError {
 
 impl From<crate::InputError> for ApiError {
     fn from(e: crate::InputError) -> ApiError {
+        ApiError::invalid_model(e, Lang::En)
+    }
+}
+
+impl ApiError {
+    /// `invalid_model` with the diagnostics (and the message, the first of them) in `lang`.
+    pub fn invalid_model(e: crate::InputError, lang: Lang) -> ApiError {
+        let e = e.localized(lang);
         ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: ErrorCode::InvalidModel,
             message: e
                 .diagnostics
                 .first()
-                .map(|d| d.to_string())
+                .map(|d| d.display(lang))
                 .unwrap_or_else(|| "the model is not valid".into()),
             diagnostics: e.diagnostics,
         }
     }
+}
+
+/// The language of an invalid model's diagnostics: the `lang` query parameter, else the first
+/// of sv, da and en in `Accept-Language` by its quality (`da, en;q=0.8`), else English.
+pub fn diagnostics_lang(query: Option<Lang>, headers: &axum::http::HeaderMap) -> Lang {
+    if let Some(l) = query {
+        return l;
+    }
+    let Some(accept) = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Lang::En;
+    };
+    let mut best: Option<(f32, Lang)> = None;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or("").trim();
+        let primary = tag.split('-').next().unwrap_or("").to_ascii_lowercase();
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let Some(lang) = Lang::from_code(&primary) else {
+            continue;
+        };
+        // The first of equal quality wins, as the header lists them by preference.
+        if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+            best = Some((q, lang));
+        }
+    }
+    best.map_or(Lang::En, |(_, l)| l)
 }
 
 impl From<crate::memo::RenderError> for ApiError {
@@ -408,7 +448,9 @@ pub struct Judging {
     pub policy: Option<String>,
     /// Judge the facts as of this date (default: today).
     pub as_of: Option<NaiveDate>,
-    /// Language of the explanations (default: the model's, else the authority's).
+    /// Language of the explanations (default: the model's, else the authority's) and of the
+    /// diagnostics of an invalid model (default: the `Accept-Language` header's sv, da or en,
+    /// else en).
     pub lang: Option<Lang>,
     /// The file name to report the model under (default `model.yaml`).
     pub file: Option<String>,
@@ -481,10 +523,14 @@ async fn assess(
     State(state): State<AppState>,
     _user: ApiUser,
     Query(q): Query<Judging>,
+    headers: axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let text = model_text(body)?;
-    let (_, report) = state.assess(&text, q.file(), &q.options()).await?;
+    let (_, report) = state
+        .assess(&text, q.file(), &q.options())
+        .await
+        .map_err(|e| ApiError::invalid_model(e, diagnostics_lang(q.lang, &headers)))?;
     json_response(&report)
 }
 
@@ -511,11 +557,15 @@ async fn create_system(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Query(q): Query<Judging>,
+    headers: axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     require(&user, auth::Role::Editor, "creating a system")?;
     let text = model_text(body)?;
-    let (model, report) = state.assess(&text, q.file(), &q.options()).await?;
+    let (model, report) = state
+        .assess(&text, q.file(), &q.options())
+        .await
+        .map_err(|e| ApiError::invalid_model(e, diagnostics_lang(q.lang, &headers)))?;
     let version = version_to_save(q.file(), &text, &report, q.note.clone(), &user.name)?;
     let name = q.name.clone().unwrap_or(model.title);
     let (system, version) = state.store.create_system(&name, &version).await?;
@@ -752,7 +802,10 @@ async fn add_version(
         ),
     };
     let text = model_text(body)?;
-    let (_, report) = state.assess(&text, q.file(), &q.options()).await?;
+    let (_, report) = state
+        .assess(&text, q.file(), &q.options())
+        .await
+        .map_err(|e| ApiError::invalid_model(e, diagnostics_lang(q.lang, &headers)))?;
     let mut version = version_to_save(q.file(), &text, &report, q.note.clone(), &user.name)?;
     version.notice_date = q.notice_date.map(|d| d.to_string());
     version.objection_days = q.objection_days.map(i64::from);

@@ -9,7 +9,7 @@
 //! Works without JavaScript: the form always has empty rows to add a party or a flow, and
 //! "Preview" re-draws it with the assessment beside it. A little script adds rows on demand.
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Text};
 use crate::knowledge::catalog::{self, Kind};
 use crate::knowledge::Knowledge;
 use crate::model::input::{
@@ -133,10 +133,11 @@ fn enum_value<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
     serde_json::from_value(Value::String(s.to_string())).ok()
 }
 
-fn problem(field: &str, message: String, expected: &str) -> Diagnostic {
-    Diagnostic::new(FORM, (1, 1), message)
-        .expected(expected)
-        .hint(format!("field `{field}`"))
+/// A problem with one of the form's own fields: the field's name travels as the message's
+/// `field` argument, so the page shows it there.
+fn problem(field: &str, message: Text, expected: &'static str) -> Diagnostic {
+    Diagnostic::text(FORM, (1, 1), message.arg("field", field))
+        .expected_text(Text::expected(expected))
 }
 
 /// The form read back into the model, starting from `base` (the version it was opened on).
@@ -276,8 +277,8 @@ pub fn read(f: &Fields, base: &ModelInput) -> Read {
                 raw.insert("processing.subjects".into(), subjects_sent.to_string());
                 problems.push(problem(
                     "processing.subjects",
-                    format!("`{subjects_sent}` is not a number of data subjects"),
-                    "a whole number, e.g. 800",
+                    Text::message("form_not_a_number").arg("value", subjects_sent),
+                    "form_number",
                 ));
                 None
             }
@@ -420,8 +421,8 @@ pub fn read(f: &Fields, base: &ModelInput) -> Read {
                     raw.insert(field.clone(), d.to_string());
                     problems.push(problem(
                         &field,
-                        format!("`{d}` is not a date"),
-                        "a date such as 2026-11-16",
+                        Text::message("form_not_a_date").arg("value", d),
+                        "form_date",
                     ));
                     o.announced
                 }
@@ -482,8 +483,10 @@ pub fn read(f: &Fields, base: &ModelInput) -> Read {
                 None => {
                     problems.push(problem(
                         &format!("f{row}.access"),
-                        format!("the flow {from} → {to} needs to say what the recipient can read"),
-                        "cleartext, remote access, encrypted storage, transit only or pseudonymised",
+                        Text::message("form_flow_access")
+                            .arg("from", &from)
+                            .arg("to", &to),
+                        "form_access",
                     ));
                     // Read as the worst case until the user says; the problem stops the save.
                     crate::model::input::Access::Cleartext
@@ -506,10 +509,10 @@ pub fn read(f: &Fields, base: &ModelInput) -> Read {
                     None => {
                         raw.insert(format!("f{row}.tools"), f.get(&k("tools")).to_string());
                         problems.push(problem(
-                        &format!("f{row}.tools"),
-                        format!("`{t}` is not a transfer tool"),
-                        "none, adequacy, dpf, scc, bcr, derogation (several with commas, in order)",
-                    ))
+                            &format!("f{row}.tools"),
+                            Text::message("form_unknown_tool").arg("value", t),
+                            "form_tools",
+                        ))
                     }
                 }
             }
@@ -810,10 +813,7 @@ pub fn errors_by_field(text: &str, diagnostics: &[Diagnostic]) -> BTreeMap<Strin
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for d in diagnostics {
         let field = if d.file == FORM {
-            d.hint
-                .as_deref()
-                .and_then(|h| h.strip_prefix("field `"))
-                .map(|h| h.trim_end_matches('`').to_string())
+            d.args.get("field").cloned()
         } else {
             map.path_at(d.line, d.column).map(field_of)
         };
@@ -888,8 +888,14 @@ fn draw(
 ) -> Response {
     let mut v = view(&s.read.edit);
     overlay(&mut v, &s.read.raw);
-    let mut diagnostics = s.read.problems.clone();
-    diagnostics.extend(s.diagnostics.iter().cloned());
+    // In the user's language, the form's own problems first.
+    let diagnostics: Vec<Diagnostic> = s
+        .read
+        .problems
+        .iter()
+        .chain(&s.diagnostics)
+        .map(|d| d.localized(lang))
+        .collect();
     let errors = errors_by_field(&s.text, &diagnostics);
     for list in ["parties", "flows"] {
         let fields = if list == "parties" {
@@ -929,10 +935,9 @@ fn draw(
             .lines()
             .enumerate()
             .map(|(i, l)| {
-                let here: Vec<String> = s
-                    .diagnostics
+                let here: Vec<String> = diagnostics
                     .iter()
-                    .filter(|d| d.line == i + 1)
+                    .filter(|d| d.file != FORM && d.line == i + 1)
                     .map(|d| format!("{}:{}: {}", d.line, d.column, d.message))
                     .collect();
                 json!({"n": i + 1, "text": l, "error": !here.is_empty(), "messages": here})
@@ -1232,15 +1237,12 @@ async fn submit(
     if let Some((sys, _)) = &system {
         if save && base_version != Some(sys.versions) {
             screen.diagnostics.push(
-                Diagnostic::new(
+                Diagnostic::text(
                     FORM,
                     (1, 1),
-                    format!(
-                        "version {} was saved after this form was opened; nothing was saved",
-                        sys.versions
-                    ),
+                    Text::message("form_saved_meanwhile").arg("number", sys.versions),
                 )
-                .hint("open the form again from the system page and repeat your change"),
+                .hint_text(Text::hint("form_reopen")),
             );
             return draw(state, lang, user, screen, StatusCode::CONFLICT);
         }

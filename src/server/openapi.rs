@@ -349,6 +349,16 @@ fn operation(op: &Operation, g: &mut SchemaGenerator) -> Value {
     if let Some((query, omit)) = op.query {
         params.extend(query_parameters(query, omit));
     }
+    if op.model_body {
+        params.push(json!({
+            "name": "Accept-Language",
+            "in": "header",
+            "required": false,
+            "description": "The language of an invalid model's diagnostics (`message`, `expected`, `hint`; `code` and `args` stay the same): sv, da or en, e.g. `da, en;q=0.8`. The `lang` parameter, when given, decides instead. Default en.",
+            "schema": {"type": "string"},
+            "example": "sv",
+        }));
+    }
     if !params.is_empty() {
         o["parameters"] = json!(params);
     }

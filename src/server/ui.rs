@@ -935,7 +935,7 @@ async fn create_system(
     {
         Ok(x) => x,
         Err(e) => {
-            let errors = FormErrors::new(&form, e.diagnostics);
+            let errors = FormErrors::new(&form, e.localized(lang).diagnostics);
             return index_with(
                 &state,
                 lang,
@@ -1072,7 +1072,7 @@ async fn add_version(
     {
         Ok((_, r)) => r,
         Err(e) => {
-            let errors = FormErrors::new(&form, e.diagnostics);
+            let errors = FormErrors::new(&form, e.localized(lang).diagnostics);
             return system_with(
                 &state,
                 lang,
