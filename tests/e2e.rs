@@ -195,6 +195,18 @@ fn path_with_cargo_bin() -> std::ffi::OsString {
     std::env::join_paths(dirs).unwrap()
 }
 
+/// Chromium and chromedriver: the test fails (never skips) without them.
+fn browser_programs() -> (PathBuf, PathBuf) {
+    (
+        required("TIA_E2E_CHROMIUM", "/usr/bin/chromium", "chromium"),
+        required(
+            "TIA_E2E_CHROMEDRIVER",
+            "/usr/bin/chromedriver",
+            "chromium-driver",
+        ),
+    )
+}
+
 /// `tia serve` on `base` over a fresh SQLite register in `dir`, with this credentials file and
 /// environment, answering before this returns.
 async fn start_server(
@@ -258,12 +270,7 @@ async fn close_browser(client: Client, result: &Result<()>, name: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs chromium and chromedriver (Debian packages); .ci/run runs it with --ignored"]
 async fn browser_logs_in_uploads_versions_reads_the_change_report_and_downloads_the_memo() {
-    let chromium = required("TIA_E2E_CHROMIUM", "/usr/bin/chromium", "chromium");
-    let chromedriver = required(
-        "TIA_E2E_CHROMEDRIVER",
-        "/usr/bin/chromedriver",
-        "chromium-driver",
-    );
+    let (chromium, chromedriver) = browser_programs();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let http = http();
@@ -558,12 +565,7 @@ const SSO_SECRET: &str = "tia-e2e-client-secret-0123456789";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs chromium, chromedriver and Node.js with tests/oidc's packages; .ci/run runs it with --ignored"]
 async fn browser_signs_in_with_openid_connect_and_the_groups_claim_gives_the_role() {
-    let chromium = required("TIA_E2E_CHROMIUM", "/usr/bin/chromium", "chromium");
-    let chromedriver = required(
-        "TIA_E2E_CHROMEDRIVER",
-        "/usr/bin/chromedriver",
-        "chromium-driver",
-    );
+    let (chromium, chromedriver) = browser_programs();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let provider_dir = root.join("tests/oidc");
     assert!(
@@ -753,12 +755,7 @@ async fn sso_flow(c: &Client, base: &str, root: &Path) -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs chromium and chromedriver (Debian packages); .ci/run runs it with --ignored"]
 async fn browser_builds_a_model_in_the_form_edits_it_and_reads_the_change_report() {
-    let chromium = required("TIA_E2E_CHROMIUM", "/usr/bin/chromium", "chromium");
-    let chromedriver = required(
-        "TIA_E2E_CHROMEDRIVER",
-        "/usr/bin/chromedriver",
-        "chromium-driver",
-    );
+    let (chromium, chromedriver) = browser_programs();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let http = http();

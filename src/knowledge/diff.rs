@@ -137,6 +137,11 @@ impl RawKnowledge {
                         raw.entries.insert(("phrase".into(), k), v);
                     }
                 }
+                ("identifiers.yaml" | "identifiers.yml", Value::Object(m)) => {
+                    for (k, v) in m {
+                        raw.entries.insert(("identifiers".into(), k), v);
+                    }
+                }
                 (kind, Value::Array(items)) => {
                     for (i, item) in items.into_iter().enumerate() {
                         let id = ["id", "code"]
@@ -149,8 +154,9 @@ impl RawKnowledge {
                 }
                 (_, Value::Null) => {}
                 _ => errors.push(
-                    Diagnostic::new(name, (1, 1), "not a list of knowledge entries")
-                        .expected("a YAML list of entries (or meta.yaml, phrases.yaml)"),
+                    Diagnostic::new(name, (1, 1), "not a list of knowledge entries").expected(
+                        "a YAML list of entries (or meta.yaml, phrases.yaml, identifiers.yaml)",
+                    ),
                 ),
             }
         }

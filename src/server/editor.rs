@@ -1264,17 +1264,7 @@ async fn submit(
     let note = (!f.get("note").trim().is_empty()).then(|| f.get("note").trim().to_string());
     let saved = async {
         let mut v = api::version_to_save(&file_name, &text, &report, note, &user.name)?;
-        let notice = f.get("notice_date").trim();
-        if !notice.is_empty() {
-            let date: chrono::NaiveDate = notice.parse().map_err(|_| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    ErrorCode::BadQuery,
-                    "the notice date must be a date such as 2026-11-16",
-                )
-            })?;
-            v.notice_date = Some(date.to_string());
-        }
+        ui::with_notice(&mut v, f.get("notice_date"))?;
         match &system {
             Some((sys, _)) => {
                 let added = state.store.add_version(sys.id, &v).await?;

@@ -905,6 +905,23 @@ pub(super) fn multipart_error(e: axum::extract::multipart::MultipartError) -> Ap
     ApiError::new(status, code, e.body_text())
 }
 
+/// The day the vendor gave notice, from a form's date field (empty: none), kept with the
+/// version.
+pub(super) fn with_notice(v: &mut crate::store::NewVersion, notice: &str) -> Result<(), ApiError> {
+    let notice = notice.trim();
+    if !notice.is_empty() {
+        let date: chrono::NaiveDate = notice.parse().map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadQuery,
+                "the notice date must be a date such as 2026-11-16",
+            )
+        })?;
+        v.notice_date = Some(date.to_string());
+    }
+    Ok(())
+}
+
 pub(super) fn judging_for_ui(lang: Lang) -> AssessOptions {
     AssessOptions {
         lang: Some(lang),
@@ -1088,16 +1105,7 @@ async fn add_version(
     let note = (!form.note.is_empty()).then(|| form.note.clone());
     let saved = async {
         let mut v = api::version_to_save(&form.file_name, &form.text, &report, note, &user.name)?;
-        if !form.notice_date.is_empty() {
-            let date: chrono::NaiveDate = form.notice_date.parse().map_err(|_| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    ErrorCode::BadQuery,
-                    "the notice date must be a date such as 2026-11-16",
-                )
-            })?;
-            v.notice_date = Some(date.to_string());
-        }
+        with_notice(&mut v, &form.notice_date)?;
         Ok::<_, ApiError>(state.store.add_version(id, &v).await?)
     }
     .await;
