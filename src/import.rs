@@ -12,7 +12,7 @@
 //! written), [`MAX_COLUMNS`] columns and [`MAX_CELL`] characters a cell. Files that are not
 //! UTF-8 (Windows-1252, Latin-1, UTF-16) are refused with a hint, never decoded by guesswork.
 
-use crate::diag::{known_hint, Diagnostic};
+use crate::diag::{known_hint, known_hint_text, Diagnostic, Text};
 use crate::{InputError, Knowledge};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -464,14 +464,22 @@ fn formula_like(raw: &str) -> bool {
 fn read_bytes(path: &Path, file: &str) -> Result<Vec<u8>, InputError> {
     use std::io::Read;
     let f = std::fs::File::open(path).map_err(|e| {
-        diag(file, (1, 1), format!("cannot read the list: {e}"))
-            .expected("a CSV or XLSX file")
-            .hint("check the path")
+        Diagnostic::text(
+            file,
+            (1, 1),
+            Text::message("list_unreadable").arg("error", e),
+        )
+        .expected_text(Text::expected("list_file"))
+        .hint_text(Text::hint("list_check_path"))
     })?;
     let mut bytes = Vec::new();
-    f.take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| diag(file, (1, 1), format!("cannot read the list: {e}")))?;
+    f.take(MAX_BYTES + 1).read_to_end(&mut bytes).map_err(|e| {
+        Diagnostic::text(
+            file,
+            (1, 1),
+            Text::message("list_unreadable").arg("error", e),
+        )
+    })?;
     if bytes.len() as u64 > MAX_BYTES {
         return Err(too_large(file));
     }
@@ -479,13 +487,13 @@ fn read_bytes(path: &Path, file: &str) -> Result<Vec<u8>, InputError> {
 }
 
 fn too_large(file: &str) -> InputError {
-    diag(
+    Diagnostic::text(
         file,
         (1, 1),
-        format!("the file is larger than {} MiB", MAX_BYTES / (1024 * 1024)),
+        Text::message("list_too_large").arg("mib", MAX_BYTES / (1024 * 1024)),
     )
-    .expected("a sub-processor list (a few dozen rows)")
-    .hint("split the file, or remove what is not the sub-processor list")
+    .expected_text(Text::expected("list_small"))
+    .hint_text(Text::hint("list_split"))
     .into()
 }
 
@@ -497,21 +505,21 @@ fn read_table(bytes: Vec<u8>, sheet: Option<&str>, file: &str) -> Result<Table, 
         return read_xlsx(bytes, sheet, file);
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return Err(diag(file, (1, 1), "this is an old Excel file (.xls)")
-            .expected("CSV (UTF-8) or XLSX")
-            .hint("open it in Excel or LibreOffice and save it as .xlsx or as CSV UTF-8")
+        return Err(Diagnostic::text(file, (1, 1), Text::message("list_xls"))
+            .expected_text(Text::expected("list_csv_or_xlsx"))
+            .hint_text(Text::hint("list_save_as"))
             .into());
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(diag(file, (1, 1), "the file is UTF-16 text")
-            .expected("CSV in UTF-8")
-            .hint("save it as \"CSV UTF-8\" (Excel) or convert it: iconv -f UTF-16 -t UTF-8")
+        return Err(Diagnostic::text(file, (1, 1), Text::message("list_utf16"))
+            .expected_text(Text::expected("list_utf8"))
+            .hint_text(Text::hint("list_utf16_convert"))
             .into());
     }
     if sheet.is_some() {
         return Err(
-            diag(file, (1, 1), "--sheet is for XLSX files, and this is CSV")
-                .hint("leave out --sheet")
+            Diagnostic::text(file, (1, 1), Text::message("list_sheet_for_csv"))
+                .hint_text(Text::hint("list_leave_out_sheet"))
                 .into(),
         );
     }
@@ -536,17 +544,19 @@ fn read_csv(bytes: Vec<u8>, file: &str) -> Result<Table, InputError> {
                 + 1;
             let byte = body[at];
             let latin = if byte >= 0xA0 {
-                format!(" (in Latin-1/Windows-1252 that is `{}`)", byte as char)
+                Text::word("list_latin1_char").arg("char", byte as char)
             } else {
-                String::new()
+                Text::plain("")
             };
-            return Err(diag(
+            return Err(Diagnostic::text(
                 file,
                 (line, column),
-                format!("the file is not UTF-8: byte 0x{byte:02X}{latin}"),
+                Text::message("list_not_utf8")
+                    .arg("byte", format!("0x{byte:02X}"))
+                    .arg_text("latin", latin),
             )
-            .expected("CSV in UTF-8 (with or without a byte-order mark)")
-            .hint("the file is probably Windows-1252 or Latin-1: save it as \"CSV UTF-8\" in Excel, or convert it with `iconv -f WINDOWS-1252 -t UTF-8 in.csv > out.csv`; nothing was read or written")
+            .expected_text(Text::expected("list_utf8_bom"))
+            .hint_text(Text::hint("list_latin1_convert"))
             .into());
         }
     };
@@ -570,10 +580,14 @@ fn read_csv(bytes: Vec<u8>, file: &str) -> Result<Table, InputError> {
                 Ok(true) => {}
                 Err(e) => {
                     let line = e.position().map_or(1, |p| p.line() as usize);
-                    return Err(diag(file, (line, 1), format!("cannot read the CSV: {e}"))
-                        .expected("rows of cells separated by , ; or tab")
-                        .hint("check the quotes on this line")
-                        .into());
+                    return Err(Diagnostic::text(
+                        file,
+                        (line, 1),
+                        Text::message("list_csv_unreadable").arg("error", e),
+                    )
+                    .expected_text(Text::expected("list_csv_rows"))
+                    .hint_text(Text::hint("list_check_quotes"))
+                    .into());
                 }
             }
             let mut b = record
@@ -589,13 +603,13 @@ fn read_csv(bytes: Vec<u8>, file: &str) -> Result<Table, InputError> {
             }
             let line = line_at;
             if record.len() > MAX_COLUMNS {
-                return Err(diag(
+                return Err(Diagnostic::text(
                     file,
                     (line, 1),
-                    format!("a row with {} cells", record.len()),
+                    Text::message("list_row_cells").arg("cells", record.len()),
                 )
-                .expected(format!("at most {MAX_COLUMNS} columns"))
-                .hint("remove the columns the list does not need")
+                .expected_text(Text::expected("list_max_columns").arg("max", MAX_COLUMNS))
+                .hint_text(Text::hint("list_remove_columns"))
                 .into());
             }
             rows.push(RawRow {
@@ -629,26 +643,24 @@ fn read_csv(bytes: Vec<u8>, file: &str) -> Result<Table, InputError> {
 }
 
 fn too_many_rows(file: &str, line: usize) -> InputError {
-    diag(
+    Diagnostic::text(
         file,
         (line, 1),
-        format!("the list has more than {MAX_ROWS} rows"),
+        Text::message("list_too_many_rows").arg("max", MAX_ROWS),
     )
-    .expected(format!(
-        "a sub-processor list of at most {MAX_ROWS} rows (nothing was written)"
-    ))
-    .hint("a sub-processor annex is normally a few dozen rows: split the file, or keep only the sub-processors")
+    .expected_text(Text::expected("list_max_rows").arg("max", MAX_ROWS))
+    .hint_text(Text::hint("list_few_rows"))
     .into()
 }
 
 fn no_header(file: &str) -> InputError {
-    diag(
+    Diagnostic::text(
         file,
         (1, 1),
-        format!("no header row found in the first {HEADER_ROWS} rows"),
+        Text::message("list_no_header").arg("rows", HEADER_ROWS),
     )
-    .expected("a header row with a name column and at least one of company number, address, country, service, location")
-    .hint(format!("name the columns with one of these words (sv, da, en): {}", header_words()))
+    .expected_text(Text::expected("list_header"))
+    .hint_text(Text::hint("list_header_words").arg("words", header_words()))
     .into()
 }
 
@@ -675,13 +687,13 @@ fn finish_table(
         }
         for (j, c) in r.cells.iter().enumerate() {
             if c.chars().count() > MAX_CELL {
-                return Err(diag(
+                return Err(Diagnostic::text(
                     file,
                     (r.at, j + 1),
-                    format!("a cell of more than {MAX_CELL} characters"),
+                    Text::message("list_long_cell").arg("max", MAX_CELL),
                 )
-                .expected("a name, number, address or short description")
-                .hint("shorten the cell")
+                .expected_text(Text::expected("list_short_cell"))
+                .hint_text(Text::hint("list_shorten_cell"))
                 .into());
             }
         }
@@ -702,11 +714,13 @@ fn read_xlsx(bytes: Vec<u8>, sheet: Option<&str>, file: &str) -> Result<Table, I
     use calamine::{DataRef, Reader};
     let bad = |e: &dyn std::fmt::Display| {
         InputError::from(
-            diag(file, (1, 1), format!("cannot read the XLSX file: {e}"))
-                .expected("an Excel workbook (.xlsx)")
-                .hint(
-                    "open it in Excel or LibreOffice and save it again as .xlsx, or as CSV UTF-8",
-                ),
+            Diagnostic::text(
+                file,
+                (1, 1),
+                Text::message("list_xlsx_unreadable").arg("error", e),
+            )
+            .expected_text(Text::expected("list_xlsx"))
+            .hint_text(Text::hint("list_save_again")),
         )
     };
     let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| bad(&e))?;
@@ -714,10 +728,14 @@ fn read_xlsx(bytes: Vec<u8>, sheet: Option<&str>, file: &str) -> Result<Table, I
     let name = match sheet {
         Some(s) => {
             if !names.iter().any(|n| n == s) {
-                return Err(diag(file, (1, 1), format!("no sheet named `{s}`"))
-                    .expected("the name of a sheet in the workbook")
-                    .hint(known_hint(s, names.iter().map(String::as_str)))
-                    .into());
+                return Err(Diagnostic::text(
+                    file,
+                    (1, 1),
+                    Text::message("list_no_sheet").arg("sheet", s),
+                )
+                .expected_text(Text::expected("list_sheet_name"))
+                .hint_text(known_hint_text(s, names.iter().map(String::as_str)))
+                .into());
             }
             s.to_string()
         }

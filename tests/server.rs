@@ -2285,6 +2285,34 @@ async fn a_subprocessor_list_imports_in_the_browser_and_is_saved_from_the_form()
         text.contains("lessor-annex-b1.csv"),
         "the import's comments are kept: {text}"
     );
+
+    // A list in Latin-1 is refused in the user's language, at its line, and nothing changes.
+    let mut latin1 = b"Navn;CVR\nK\xf8benhavn IT ApS;12345678\n".to_vec();
+    let token = csrf(&cookie);
+    let mut body = format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"under\"\r\n\r\nlessor\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"list_file\"; filename=\"latin1.csv\"\r\nContent-Type: text/csv\r\n\r\n").into_bytes();
+    body.append(&mut latin1);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/systems/{id}/import"),
+            As::Cookie(&cookie),
+            Some(&format!("multipart/form-data; boundary={BOUNDARY}")),
+            body,
+        )
+        .await;
+    r.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.page();
+    assert!(page.contains("latin1.csv:2:"), "{page}");
+    assert!(
+        page.contains("filen är inte UTF-8: byte 0xF8 (i Latin-1/Windows-1252 är det `ø`)"),
+        "{page}"
+    );
+    let system = app
+        .get(&format!("/api/systems/{id}"), As::Token(TOKEN))
+        .await
+        .json();
+    assert_eq!(system["versions"], 2);
 }
 
 #[tokio::test]
