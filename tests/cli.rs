@@ -1,40 +1,9 @@
 //! The `tia` binary: outputs, exit codes, schema, knowledge check.
 mod common;
+use common::{tia, text, temp_dir, copy_dir};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-
-fn tia(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tia"))
-        .args(args)
-        .env_remove("TIA_KNOWLEDGE")
-        .env_remove("TIA_LANG")
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("tia-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
-}
 
 #[test]
 fn assess_prints_a_readable_summary_and_exits_zero_whatever_the_verdict() {

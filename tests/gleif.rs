@@ -1,6 +1,8 @@
 //! `tia knowledge import-gleif` on small golden-copy files in GLEIF's published CSV layout
 //! (tests/fixtures/gleif/, whose README cites the format documents), the catalogue it writes,
 //! and the engine reading it: a party named by `lei:` is exposed through its US parent.
+mod common;
+use common::{tia, text, temp_dir, copy_dir};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -17,37 +19,6 @@ const US_PARENT: &str = "TIAFIXTURE00000000U1";
 const EXCEPTION: &str = "TIAFIXTURE00000000E1";
 const LAPSED: &str = "TIAFIXTURE00000000L1";
 const BRANCH: &str = "TIAFIXTURE00000000B1";
-
-fn tia(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tia"))
-        .args(args)
-        .env_remove("TIA_KNOWLEDGE")
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("tia-gleif-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
-}
 
 fn fixture(name: &str) -> String {
     format!("{FIXTURES}/{name}")

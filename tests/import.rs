@@ -1,20 +1,9 @@
 //! `tia import subprocessors`: the three seed annexes, lists of unknown companies, hostile files.
 
+mod common;
+use common::{tia, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn tia(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tia"))
-        .args(args)
-        .env_remove("TIA_KNOWLEDGE")
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()

@@ -1,22 +1,11 @@
 //! `tia knowledge diff`: a copy of knowledge/ altered in a temporary folder lists exactly the
 //! entries that were added, removed and changed, with the fields that changed, in text and JSON.
 
+mod common;
+use common::{copy_dir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tia::knowledge::diff::{diff, ChangeKind, RawKnowledge};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        let target = to.join(e.file_name());
-        if p.is_dir() {
-            copy_dir(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap();
-        }
-    }
-}
 
 fn edit(path: &Path, old: &str, new: &str) {
     let text = std::fs::read_to_string(path).unwrap();

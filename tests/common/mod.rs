@@ -55,3 +55,40 @@ pub fn wide_model(n: usize) -> String {
     }
     model
 }
+
+/// Runs the `tia` binary with these arguments, without the caller's knowledge folder or
+/// language settings.
+pub fn tia(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tia"))
+        .args(args)
+        .env_remove("TIA_KNOWLEDGE")
+        .env_remove("TIA_LANG")
+        .output()
+        .unwrap()
+}
+
+/// A program's output as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// An empty folder for one test (`name`), in the system's temporary folder.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("tia-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Copies a folder tree (e.g. the knowledge base, to change a copy).
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
