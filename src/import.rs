@@ -313,6 +313,56 @@ pub struct RowReport {
     pub notes: Vec<String>,
 }
 
+impl RowReport {
+    /// A row as read, before it is matched: nothing found yet.
+    fn read(
+        at: usize,
+        source: String,
+        name: String,
+        company_number: Option<String>,
+        locations: Vec<String>,
+        formula_cells: Vec<String>,
+    ) -> RowReport {
+        RowReport {
+            row: at,
+            source,
+            name,
+            company_number,
+            status: RowStatus::NotWritten,
+            vendor: None,
+            how: None,
+            score: None,
+            candidates: Vec::new(),
+            country: None,
+            country_from: None,
+            country_guessed: false,
+            country_reason: None,
+            locations,
+            party: None,
+            formula_cells,
+            notes: Vec::new(),
+        }
+    }
+
+    /// The country the file points to; a guess unless it came from a country column.
+    fn country(mut self, c: Option<CountryGuess>) -> RowReport {
+        if let Some((code, from, reason)) = c {
+            self.country_guessed = from != CountrySource::CountryColumn;
+            self.country = Some(code);
+            self.country_from = Some(from);
+            self.country_reason = reason;
+        }
+        self
+    }
+
+    fn outcome(mut self, status: RowStatus, party: Option<String>, notes: Vec<String>) -> Self {
+        self.status = status;
+        self.party = party;
+        self.notes = notes;
+        self
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ColumnReport {
     pub column: Column,
@@ -1552,29 +1602,24 @@ pub fn import_text(
             country,
             locations,
         } = row_facts(raw, &table.columns, &names, kb);
+        // The report of this row as read (the closure hands over what it owns once).
+        let read = || {
+            RowReport::read(
+                raw.at,
+                source.clone(),
+                name.clone(),
+                number.clone(),
+                locations.clone(),
+                formula_cells.clone(),
+            )
+        };
         if name.is_empty() {
             counts.not_written += 1;
-            rows.push(RowReport {
-                row: raw.at,
-                source,
-                name,
-                company_number: number,
-                status: RowStatus::NotWritten,
-                vendor: None,
-                how: None,
-                score: None,
-                candidates: Vec::new(),
-                country: country.as_ref().map(|c| c.0.clone()),
-                country_from: country.as_ref().map(|c| c.1),
-                country_guessed: country
-                    .as_ref()
-                    .is_some_and(|c| c.1 != CountrySource::CountryColumn),
-                country_reason: country.and_then(|c| c.2),
-                locations,
-                party: None,
-                formula_cells,
-                notes: vec!["the row has no name: confirm what it lists and add it by hand".into()],
-            });
+            rows.push(read().country(country).outcome(
+                RowStatus::NotWritten,
+                None,
+                vec!["the row has no name: confirm what it lists and add it by hand".into()],
+            ));
             continue;
         }
         let flow_for = |to: &str, note: &str| -> String {
@@ -1656,23 +1701,12 @@ pub fn import_text(
                     counts.flows_added += 1;
                 }
                 rows.push(RowReport {
-                    row: raw.at,
-                    source,
-                    name,
-                    company_number: number,
-                    status: RowStatus::Matched,
                     vendor: Some(v.id.clone()),
                     how: Some(how),
                     score: Some(round2(score)),
-                    candidates: Vec::new(),
                     country: Some(v.incorporated.clone()),
                     country_from: Some(CountrySource::Catalogue),
-                    country_guessed: false,
-                    country_reason: None,
-                    locations,
-                    party: Some(party),
-                    formula_cells,
-                    notes,
+                    ..read().outcome(RowStatus::Matched, Some(party), notes)
                 });
             }
             Match::None(candidates, why) => {
@@ -1686,23 +1720,8 @@ pub fn import_text(
                     counts.not_written += 1;
                     notes.push("not in the catalogue and no country known: not written; confirm the entity and its country, then add it (or a catalogue entry)".into());
                     rows.push(RowReport {
-                        row: raw.at,
-                        source,
-                        name,
-                        company_number: number,
-                        status: RowStatus::NotWritten,
-                        vendor: None,
-                        how: None,
-                        score: None,
                         candidates,
-                        country: None,
-                        country_from: None,
-                        country_guessed: false,
-                        country_reason: None,
-                        locations,
-                        party: None,
-                        formula_cells,
-                        notes,
+                        ..read().outcome(RowStatus::NotWritten, None, notes)
                     });
                     continue;
                 };
@@ -1724,23 +1743,12 @@ pub fn import_text(
                         counts.flows_added += 1;
                     }
                     rows.push(RowReport {
-                        row: raw.at,
-                        source,
-                        name,
-                        company_number: number,
-                        status: RowStatus::Unmatched,
-                        vendor: None,
-                        how: None,
-                        score: None,
                         candidates,
-                        country: Some(code),
-                        country_from: Some(src),
-                        country_guessed: guessed,
-                        country_reason: reason,
-                        locations,
-                        party: Some(existing),
-                        formula_cells,
-                        notes,
+                        ..read().country(Some((code, src, reason))).outcome(
+                            RowStatus::Unmatched,
+                            Some(existing),
+                            notes,
+                        )
                     });
                     continue;
                 }
@@ -1783,23 +1791,12 @@ pub fn import_text(
                     counts.flows_added += 1;
                 }
                 rows.push(RowReport {
-                    row: raw.at,
-                    source,
-                    name,
-                    company_number: number,
-                    status: RowStatus::Unmatched,
-                    vendor: None,
-                    how: None,
-                    score: None,
                     candidates,
-                    country: Some(code),
-                    country_from: Some(src),
-                    country_guessed: guessed,
-                    country_reason: reason,
-                    locations,
-                    party: Some(id),
-                    formula_cells,
-                    notes,
+                    ..read().country(Some((code, src, reason))).outcome(
+                        RowStatus::Unmatched,
+                        Some(id),
+                        notes,
+                    )
                 });
             }
         }
