@@ -1,6 +1,6 @@
 //! The `tia` binary: outputs, exit codes, schema, knowledge check.
 mod common;
-use common::{tia, text, temp_dir, copy_dir};
+use common::{copy_dir, temp_dir, text, tia};
 
 use std::path::Path;
 use std::process::{Command, Output};

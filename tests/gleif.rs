@@ -2,7 +2,7 @@
 //! (tests/fixtures/gleif/, whose README cites the format documents), the catalogue it writes,
 //! and the engine reading it: a party named by `lei:` is exposed through its US parent.
 mod common;
-use common::{tia, text, temp_dir, copy_dir};
+use common::{copy_dir, temp_dir, text, tia};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

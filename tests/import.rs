@@ -1,7 +1,7 @@
 //! `tia import subprocessors`: the three seed annexes, lists of unknown companies, hostile files.
 
 mod common;
-use common::{tia, text};
+use common::{text, tia};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! entries that were added, removed and changed, with the fields that changed, in text and JSON.
 
 mod common;
-use common::{copy_dir};
+use common::copy_dir;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tia::knowledge::diff::{diff, ChangeKind, RawKnowledge};

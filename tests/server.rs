@@ -2149,6 +2149,42 @@ async fn editing_in_the_form_adds_a_version_and_keeps_the_files_comments() {
 }
 
 #[tokio::test]
+async fn a_model_saved_as_json_is_edited_in_the_form_and_continues_as_yaml() {
+    let app = app().await;
+    let cookie = app.login().await;
+    let json = r#"{"controller": {"name": "K", "country": "SE"}, "processing": {"purpose": "Lön", "data_categories": ["identity"]}, "parties": [{"id": "ms", "vendor": "microsoft-ireland", "role": "processor"}], "flows": [{"from": "controller", "to": "ms", "access": "cleartext"}]}"#;
+    let r = app
+        .post_form("/systems", &cookie, &[file_field("lon.json", json)])
+        .await;
+    r.expect(StatusCode::SEE_OTHER);
+    let id = r.location().strip_prefix("/systems/").unwrap().to_string();
+    let r = app
+        .get(&format!("/systems/{id}/edit"), As::Cookie(&cookie))
+        .await;
+    r.expect(StatusCode::OK);
+    let mut fields = form_fields(&r.text(), "model-form");
+    set_field(&mut fields, "f0.access", "storage_encrypted");
+    set_field(&mut fields, "f0.key_holder", "controller");
+    fields.push(("action".into(), "save".into()));
+    let r = app
+        .post_fields(&format!("/systems/{id}/edit"), &cookie, &fields)
+        .await;
+    r.expect(StatusCode::SEE_OTHER);
+    let v = app
+        .get(&format!("/api/systems/{id}/versions/2"), As::Token(TOKEN))
+        .await
+        .json();
+    assert_eq!(v["file_name"], "lon.yaml");
+    let text = v["model_text"].as_str().unwrap();
+    assert!(text.starts_with("controller:\n  name: K\n"), "{text}");
+    assert!(
+        text.contains("    access: storage_encrypted\n    key_holder: controller\n"),
+        "{text}"
+    );
+    assert_eq!(v["verdict"], "acceptable");
+}
+
+#[tokio::test]
 async fn the_form_names_bad_fields_and_saves_nothing() {
     let app = app().await;
     let cookie = app.login().await;

@@ -1033,11 +1033,24 @@ fn place_errors(v: &mut Value, errors: &BTreeMap<String, Vec<String>>) {
     }
 }
 
+fn is_json(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('{')
+}
+
+/// A model file's name once the form has written it as YAML.
+fn yaml_name(file: &str) -> String {
+    match file.strip_suffix(".json") {
+        Some(stem) => format!("{stem}.yaml"),
+        None => file.to_string(),
+    }
+}
+
 /// A stored model's text read as the form's starting point (YAML or JSON).
 fn parse_input(text: &str) -> Result<ModelInput, ApiError> {
-    let t = text.trim_start_matches('\u{feff}').trim_start();
-    let parsed = if t.starts_with('{') {
-        serde_json::from_str(t).map_err(|e| e.to_string())
+    let parsed = if is_json(text) {
+        serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| e.to_string())
     } else {
         crate::yaml::from_str(text).map_err(|e| e.to_string())
     };
@@ -1200,8 +1213,9 @@ async fn submit(
         Err(e) => return ui::error_page(state, lang, Some(user), e),
     };
     let base_version: Option<i64> = f.get("base_version").parse().ok();
+    // The form writes YAML: a model saved as JSON continues as `name.yaml`.
     let file_name = system.as_ref().map_or("model.yaml".to_string(), |(_, v)| {
-        v.summary.file_name.clone()
+        yaml_name(&v.summary.file_name)
     });
     let read = read(&f, &base);
     let text = if base_text.trim().is_empty() {
@@ -1343,8 +1357,12 @@ pub(super) async fn import_list(
         Ok(x) => x,
         Err(e) => return ui::error_page(&state, lang, Some(&user), e),
     };
-    let base_text = version.model_text.clone();
-    let model_name = version.summary.file_name.clone();
+    // The import adds YAML lines: a model saved as JSON is written as YAML first.
+    let base_text = match parse_input(&version.model_text) {
+        Ok(m) if is_json(&version.model_text) => crate::model::write::new_text(&m, ""),
+        _ => version.model_text.clone(),
+    };
+    let model_name = yaml_name(&version.summary.file_name);
     let imported = state
         .blocking(move |s| {
             let list = crate::import::ListInput {
@@ -1399,7 +1417,11 @@ pub(super) async fn import_list(
         Err(e) => return ui::error_page(&state, lang, Some(&user), e),
     };
     let result = state
-        .assess(&text, &version.summary.file_name, &ui::judging_for_ui(lang))
+        .assess(
+            &text,
+            &yaml_name(&version.summary.file_name),
+            &ui::judging_for_ui(lang),
+        )
         .await
         .ok()
         .and_then(|(_, r)| serde_json::to_value(&r).ok());
