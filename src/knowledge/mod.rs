@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod diff;
 pub mod gleif;
+pub mod scenario;
 mod types;
 pub use types::*;
 
@@ -91,6 +92,8 @@ pub struct Knowledge {
     pub rules: Table<Rule>,
     pub authorities: Table<Authority>,
     pub questions: Vec<QuestionDef>,
+    /// What-if scenarios (`knowledge/scenarios/`) for `tia portfolio --what-if`.
+    pub scenarios: Table<scenario::Scenario>,
     /// Words the engine puts into explanations and summaries, by key, in both languages.
     pub phrases: HashMap<String, Text>,
     /// Where the knowledge came from: `embedded` or a folder path.
@@ -125,7 +128,8 @@ entry!(
     OptionDef,
     Policy,
     Rule,
-    Authority
+    Authority,
+    scenario::Scenario
 );
 impl Entry for Jurisdiction {
     fn id(&self) -> &str {
@@ -337,6 +341,7 @@ impl Knowledge {
             rules: Table::default(),
             authorities: Table::default(),
             questions: Vec::new(),
+            scenarios: Table::default(),
             phrases: HashMap::new(),
             origin: origin.to_string(),
         };
@@ -363,13 +368,14 @@ impl Knowledge {
                 "policies" => l.parse(&mut kb.policies, "policy", name, text, json),
                 "rules" => l.parse(&mut kb.rules, "rule", name, text, json),
                 "authorities" => l.parse(&mut kb.authorities, "authority", name, text, json),
+                "scenarios" => l.parse(&mut kb.scenarios, "scenario", name, text, json),
                 "questions" => match decode::<Vec<QuestionDef>>(text, json) {
                     Ok(q) => kb.questions.extend(q),
                     Err(e) => l.errors.push(yaml_error(name, &e, "a list of legal question definitions")),
                 },
                 _ => l.errors.push(
                     Diagnostic::new(name, (1, 1), "file in an unknown place of the knowledge base")
-                        .expected("meta.yaml or a file under sources/, jurisdictions/, laws/, data_categories/, data_subjects/, dpia/, vendors/, measures/, options/, policies/, rules/, authorities/ or questions/"),
+                        .expected("meta.yaml or a file under sources/, jurisdictions/, laws/, data_categories/, data_subjects/, dpia/, vendors/, measures/, options/, policies/, rules/, authorities/, scenarios/ or questions/"),
                 ),
             }
         }
@@ -613,6 +619,15 @@ impl Knowledge {
                         .expected("the id of an entry in knowledge/sources/"),
                     );
                 }
+            }
+        }
+        for (x, o) in self.scenarios.iter().zip(&self.scenarios.origins) {
+            for (field, msg, expected, hint) in scenario::problems(self, x) {
+                let mut d = Diagnostic::new(&o.file, l.at(o, &field), msg).expected(expected);
+                if let Some(h) = hint {
+                    d = d.hint(h);
+                }
+                errs.push(d);
             }
         }
         for (a, o) in self.authorities.iter().zip(&self.authorities.origins) {
