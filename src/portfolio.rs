@@ -55,40 +55,39 @@ pub struct Saved {
 
 impl SystemInput {
     /// A register version as input: its model text and what it got when saved.
-    pub fn from_version(name: String, v: &crate::store::Version) -> SystemInput {
-        let s = &v.summary;
-        let findings = v
-            .result
-            .get("findings")
-            .and_then(|f| f.as_array())
-            .map(|fs| {
-                fs.iter()
-                    .filter_map(|f| f.get("id").and_then(|i| i.as_str()).map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default();
+    pub fn from_version(v: crate::store::LatestVersion) -> SystemInput {
+        /// The parts of a saved report the portfolio reads (the rest is skipped unparsed).
+        #[derive(serde::Deserialize, Default)]
+        struct SavedReport {
+            #[serde(default)]
+            tool_version: Option<String>,
+            #[serde(default)]
+            findings: Vec<SavedFinding>,
+        }
+        #[derive(serde::Deserialize)]
+        struct SavedFinding {
+            id: String,
+        }
+        let report: SavedReport = serde_json::from_str(&v.result_json).unwrap_or_default();
+        let s = v.summary;
         let verdict = serde_json::from_value(serde_json::Value::String(s.verdict.clone()))
             .unwrap_or(Verdict::NotAcceptable);
         SystemInput {
             system_id: Some(v.system_id),
-            name,
+            name: v.name,
             file: s.file_name.clone(),
-            model_text: v.model_text.clone(),
+            model_text: v.model_text,
             saved: Some(Saved {
                 version: s.number,
                 verdict,
                 prior_consultation_required: s.prior_consultation_required,
-                knowledge_version: s.knowledge_version.clone(),
-                knowledge_as_of: s.knowledge_as_of.clone(),
-                as_of: s.as_of.clone(),
-                policy: s.policy.clone(),
-                saved_at: s.saved_at.clone(),
-                tool_version: v
-                    .result
-                    .get("tool_version")
-                    .and_then(|t| t.as_str())
-                    .map(String::from),
-                findings,
+                knowledge_version: s.knowledge_version,
+                knowledge_as_of: s.knowledge_as_of,
+                as_of: s.as_of,
+                policy: s.policy,
+                saved_at: s.saved_at,
+                tool_version: report.tool_version,
+                findings: report.findings.into_iter().map(|f| f.id).collect(),
                 notice_date: s.notice_date.as_deref().and_then(|d| d.parse().ok()),
                 objection_days: s.objection_days,
             }),
@@ -544,6 +543,16 @@ impl Ctx<'_> {
                     .unwrap_or(opts.as_of)
             })
         });
+        // The day last judged: the version's save, or for a folder's model, today.
+        let last_judged = input
+            .saved
+            .as_ref()
+            .and_then(|s| s.saved_at.get(..10))
+            .and_then(|d| d.parse::<NaiveDate>().ok())
+            .unwrap_or(opts.today);
+        let periodic = policy
+            .review_interval_months
+            .and_then(|m| last_judged.checked_add_months(chrono::Months::new(m)));
         if changed {
             row.next_review = Some(opts.today);
             row.next_review_reason = "the verdict or its findings changed since the version was saved: re-evaluate now (EDPB Recommendations 01/2020, step 6)".into();
@@ -551,10 +560,15 @@ impl Ctx<'_> {
             row.next_review = Some(d.min(opts.as_of.max(opts.today)));
             row.next_review_reason =
                 "the scenario changes the verdict or a flow's tool: prepare the fall-back before it takes hold".into();
+        } else if let (Some(d), Some(m)) = (periodic, policy.review_interval_months) {
+            row.next_review = Some(d);
+            row.next_review_reason = format!(
+                "{m} months after it was last judged ({last_judged}), as the profile `{}` sets",
+                policy.id
+            );
         } else {
             row.next_review_reason =
-                "unknown: no change, and neither the profile nor the model sets a review interval"
-                    .into();
+                "unknown: no change, and the profile sets no review interval".into();
         }
         row.due = row
             .next_review
@@ -967,7 +981,8 @@ pub fn register_systems<'a>(
     store: &'a crate::store::Store,
     page: i64,
 ) -> impl Iterator<Item = Result<SystemInput, InputError>> + Send + 'a {
-    let mut buffer: std::collections::VecDeque<SystemInput> = std::collections::VecDeque::new();
+    let mut buffer: std::collections::VecDeque<crate::store::LatestVersion> =
+        std::collections::VecDeque::new();
     let mut after = 0i64;
     let mut finished = false;
     std::iter::from_fn(move || {
@@ -977,9 +992,9 @@ pub fn register_systems<'a>(
                     if (rows.len() as i64) < page.max(1) {
                         finished = true;
                     }
-                    for (name, v) in rows {
+                    for v in rows {
                         after = after.max(v.system_id);
-                        buffer.push_back(SystemInput::from_version(name, &v));
+                        buffer.push_back(v);
                     }
                 }
                 Err(e) => {
@@ -992,7 +1007,8 @@ pub fn register_systems<'a>(
                 }
             }
         }
-        buffer.pop_front().map(Ok)
+        // Parsed one at a time, by the worker that takes it.
+        buffer.pop_front().map(|v| Ok(SystemInput::from_version(v)))
     })
 }
 

@@ -75,6 +75,17 @@ pub struct Version {
     pub result: serde_json::Value,
 }
 
+/// A system's latest version for re-judging, its result as the stored JSON text.
+#[derive(Debug, Clone)]
+pub struct LatestVersion {
+    pub system_id: i64,
+    /// The system's current name.
+    pub name: String,
+    pub summary: VersionSummary,
+    pub model_text: String,
+    pub result_json: String,
+}
+
 /// Something that happened to a system after it was saved: a version signed off as decision
 /// basis, the system renamed or withdrawn. Events are never changed or deleted.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -619,12 +630,13 @@ impl Store {
     }
 
     /// A page of the register for re-judging: the latest version of each system not withdrawn,
-    /// whole, for systems with an id above `after`, lowest id first, at most `limit`.
+    /// for systems with an id above `after`, lowest id first, at most `limit`. The result is
+    /// left as text (the caller reads only what it needs from it).
     pub async fn latest_versions_page(
         &self,
         after: i64,
         limit: i64,
-    ) -> Result<Vec<(String, Version)>, StoreError> {
+    ) -> Result<Vec<LatestVersion>, StoreError> {
         let sql = format!(
             "SELECT s.id AS sid, \
              COALESCE((SELECT e.name FROM events e WHERE e.system_id = s.id AND e.kind = 'rename' ORDER BY e.id DESC LIMIT 1), s.name) AS sname, \
@@ -645,17 +657,13 @@ impl Store {
             .await?;
         rows.iter()
             .map(|row| {
-                let result: String = row.try_get("result_json")?;
-                Ok((
-                    row.try_get("sname")?,
-                    Version {
-                        system_id: row.try_get("sid")?,
-                        summary: summary(row)?,
-                        model_text: row.try_get("model_text")?,
-                        result: serde_json::from_str(&result)
-                            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                    },
-                ))
+                Ok(LatestVersion {
+                    system_id: row.try_get("sid")?,
+                    name: row.try_get("sname")?,
+                    summary: summary(row)?,
+                    model_text: row.try_get("model_text")?,
+                    result_json: row.try_get("result_json")?,
+                })
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)

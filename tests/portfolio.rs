@@ -422,3 +422,17 @@ fn the_cli_refuses_bad_input_with_exit_2_and_writes_nothing() {
     assert_eq!(v["scenarios"][0]["id"], "dpf-invalid");
     assert_eq!(v["as_of"], "2027-01-01");
 }
+
+#[test]
+fn the_next_review_follows_the_profiles_interval_and_is_unknown_without_one() {
+    let mut kb = common::kb();
+    let opts = options(&kb, &[], None, "2026-12-03");
+    let p = judge(&kb, vec![input("eu", eu_only())], &opts);
+    assert_eq!(p.rows[0].next_review, None);
+    assert!(p.rows[0].next_review_reason.starts_with("unknown"));
+    let i = kb.policies.position("gdpr-baseline").unwrap();
+    kb.policies.items[i].review_interval_months = Some(12);
+    let p = judge(&kb, vec![input("eu", eu_only())], &opts);
+    assert_eq!(p.rows[0].next_review, Some(date("2027-12-03")));
+    assert_eq!(p.rows[0].due, Some(date("2027-12-03")));
+}
