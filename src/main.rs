@@ -1311,42 +1311,38 @@ fn portfolio(global: &Global, a: PortfolioArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A progress line on standard error, only when it is a terminal.
+/// A progress spinner on standard error (indicatif), only when it is a terminal.
 struct Progress {
-    on: bool,
-    start: std::time::Instant,
-    last: std::sync::Mutex<std::time::Instant>,
+    bar: Option<indicatif::ProgressBar>,
 }
 
 impl Progress {
     fn new() -> Progress {
-        let now = std::time::Instant::now();
-        Progress {
-            on: std::io::stderr().is_terminal(),
-            start: now,
-            last: std::sync::Mutex::new(now),
-        }
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} judged {pos} systems ({per_sec}, {elapsed})",
+            ) {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Progress { bar }
     }
 
     fn tick(&self, n: usize) {
-        if !self.on {
-            return;
-        }
-        if let Ok(mut last) = self.last.lock() {
-            if last.elapsed() >= std::time::Duration::from_millis(100) {
-                *last = std::time::Instant::now();
-                let secs = self.start.elapsed().as_secs_f64();
-                eprint!(
-                    "\r  judged {n} systems ({:.0}/s)",
-                    n as f64 / secs.max(0.001)
-                );
-            }
+        if let Some(b) = &self.bar {
+            b.set_position(n as u64);
         }
     }
 
     fn done(&self) {
-        if self.on {
-            eprint!("\r\x1b[2K");
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
         }
     }
 }
