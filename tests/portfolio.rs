@@ -450,3 +450,51 @@ fn the_next_review_follows_the_profiles_interval_and_is_unknown_without_one() {
     assert_eq!(p.rows[0].next_review, Some(date("2027-12-03")));
     assert_eq!(p.rows[0].due, Some(date("2027-12-03")));
 }
+
+#[test]
+fn an_adequacy_that_ends_takes_the_tool_from_a_uk_processor() {
+    let kb = common::kb();
+    let uk = model(
+        "UK SaaS",
+        "name: Britannia Ltd, incorporated: GB, locations: [GB], parents: none",
+        "",
+    );
+    let mut opts = options(&kb, &[], None, "2027-03-01");
+    opts.scenarios = scenario::load_text(
+        "- id: uk-ends\n  kind: adequacy-ends\n  country: GB\n  from: 2027-03-01\n  title: { sv: UK, en: UK }\n  citations: [{ source: gdpr, pinpoint: Art. 45(5) }]\n",
+        "uk.yaml",
+        &kb,
+    )
+    .unwrap();
+    let p = judge(&kb, vec![input("uk", uk), input("eu", eu_only())], &opts);
+    let w = row(&p, "uk").what_if.as_ref().unwrap();
+    assert_eq!(w.movement, Movement::Worsened, "{w:#?}");
+    assert_eq!(w.flows[0].tool_before, TransferTool::Adequacy);
+    assert_eq!(w.flows[0].tool_after, TransferTool::None);
+    let eu = row(&p, "eu").what_if.as_ref().unwrap();
+    assert_eq!(eu.movement, Movement::Unchanged);
+}
+
+#[test]
+fn a_law_that_lapses_no_longer_reaches_anyone() {
+    let kb = common::kb();
+    let opts = options(&kb, &["fisa-702-lapse"], None, "2027-04-01");
+    let p = judge(&kb, vec![input("scc", scc_based())], &opts);
+    let r = &p.rows[0];
+    let w = r.what_if.as_ref().unwrap();
+    assert!(
+        w.findings_removed.iter().any(|f| f.ends_with("/fisa-702")),
+        "{:?}",
+        w.findings_removed
+    );
+    assert!(
+        !w.findings_added.iter().any(|f| f.ends_with("/fisa-702")),
+        "{:?}",
+        w.findings_added
+    );
+    assert_eq!(
+        p.scenarios[0].from,
+        date("2027-04-01"),
+        "the scenario's own date"
+    );
+}
