@@ -16,6 +16,7 @@ pub mod locate;
 pub mod memo;
 pub mod model;
 pub mod options;
+pub mod portfolio;
 pub mod report;
 pub mod rules;
 pub mod server;

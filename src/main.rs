@@ -82,6 +82,57 @@ enum Command {
     /// Import into a model from a vendor's paperwork.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Judge every system of the register (latest versions) or every model in a folder again
+    /// under today's knowledge, and under what-if scenarios: which are affected, why, and what
+    /// is due by when.
+    Portfolio(PortfolioArgs),
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("systems").required(true).args(["db", "dir"])))]
+struct PortfolioArgs {
+    /// The register's database (as for `tia serve`: a SQLite file or a postgres:// URL).
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    /// A folder of model files instead of a register.
+    #[arg(long, value_name = "FOLDER")]
+    dir: Option<PathBuf>,
+    /// Judge the facts as they stand on this date (default: today, or the latest --from).
+    #[arg(long)]
+    as_of: Option<NaiveDate>,
+    /// A what-if scenario: an id from knowledge/scenarios (dpf-invalid, fisa-702-lapse…) or a
+    /// scenario file (repeatable; all apply together).
+    #[arg(long = "what-if", value_name = "ID|FILE")]
+    what_if: Vec<String>,
+    /// The first day the scenarios hold (overrides each scenario's own).
+    #[arg(long, value_name = "DATE", requires = "what_if")]
+    from: Option<NaiveDate>,
+    /// Record each register system's re-assessment as an event in its history (append-only;
+    /// not with --what-if: a scenario is not the law).
+    #[arg(long, requires = "db", conflicts_with = "what_if")]
+    record: bool,
+    /// Who records (the events' actor).
+    #[arg(long, default_value = "tia portfolio")]
+    actor: String,
+    #[arg(long, value_enum, default_value = "text")]
+    format: PortfolioFormat,
+    /// Write here instead of standard output (required for xlsx at a terminal).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Language of scenario and option titles.
+    #[arg(long, value_enum, default_value = "sv")]
+    lang: LangArg,
+    /// Systems judged at once (default: the number of cores, at most 16).
+    #[arg(long)]
+    workers: Option<usize>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PortfolioFormat {
+    Text,
+    Json,
+    Csv,
+    Xlsx,
 }
 
 #[derive(Subcommand)]
@@ -1023,6 +1074,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Init(a) => init(&cli.global, a),
+        Command::Portfolio(a) => portfolio(&cli.global, a),
         Command::Import(ImportCommand::Subprocessors(a)) => {
             let kb = tia::load_knowledge(cli.global.knowledge.as_deref())?;
             let opts = a
@@ -1179,6 +1231,148 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+    }
+}
+
+/// `tia portfolio`: judge the register or a folder again; write the table whole or not at all.
+fn portfolio(global: &Global, a: PortfolioArgs) -> Result<ExitCode, Failure> {
+    use tia::portfolio;
+    let config = |m: String| Failure::Config(anyhow::anyhow!(m));
+    let kb = tia::load_knowledge(global.knowledge.as_deref())?;
+    let mut scenarios = Vec::new();
+    for spec in &a.what_if {
+        scenarios.extend(kb.scenario_or_file(spec)?);
+    }
+    if matches!(a.format, PortfolioFormat::Xlsx)
+        && a.output.as_deref().is_none_or(is_std)
+        && std::io::stdout().is_terminal()
+    {
+        return Err(config(
+            "an XLSX workbook is not for a terminal\nhint: add -o portfolio.xlsx".into(),
+        ));
+    }
+    let today = chrono::Local::now().date_naive();
+    let latest_from = scenarios.iter().filter_map(|s| a.from.or(s.from)).max();
+    let as_of = a
+        .as_of
+        .unwrap_or_else(|| latest_from.map_or(today, |f| f.max(today)));
+    if let Some(f) = latest_from.filter(|f| *f > as_of) {
+        eprintln!("warning: a scenario takes hold on {f}, after the day judged ({as_of}): it changes nothing before then");
+    }
+    let workers = a
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .clamp(1, portfolio::MAX_WORKERS);
+    let opts = portfolio::PortfolioOptions {
+        as_of,
+        today,
+        scenarios,
+        from: a.from,
+        changelog: portfolio::changelog_for(global.knowledge.as_deref()),
+        lang: a.lang.lang(),
+        workers,
+    };
+    let progress = Progress::new();
+    let tick = |n: usize| progress.tick(n);
+    let (result, recorded) = match (&a.db, &a.dir) {
+        (Some(db), _) => {
+            let runtime =
+                tokio::runtime::Runtime::new().map_err(|e| Failure::Internal(e.into()))?;
+            let store = runtime.block_on(tia::store::Store::open(db)).map_err(|e| {
+                config(format!(
+                    "cannot open the database {}: {e}",
+                    tia::store::redact_url(db)
+                ))
+            })?;
+            let handle = runtime.handle().clone();
+            let result = portfolio::run(
+                &kb,
+                portfolio::register_systems(&handle, &store, 200),
+                &opts,
+                &tick,
+            );
+            progress.done();
+            let result = result?;
+            let recorded = if a.record {
+                let run_id = format!(
+                    "{}-{}",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
+                    std::process::id()
+                );
+                let items = portfolio::reassessments(&result, &run_id);
+                Some(
+                    runtime
+                        .block_on(store.record_reassessments(&a.actor, &items))
+                        .map_err(|e| Failure::Internal(e.into()))?,
+                )
+            } else {
+                None
+            };
+            runtime.block_on(store.close());
+            (result, recorded)
+        }
+        (None, Some(dir)) => {
+            let result = portfolio::run(&kb, portfolio::folder_systems(dir)?, &opts, &tick);
+            progress.done();
+            (result?, None)
+        }
+        (None, None) => unreachable!("clap requires --db or --dir"),
+    };
+    let bytes = match a.format {
+        PortfolioFormat::Text => portfolio::to_text(&result).into_bytes(),
+        PortfolioFormat::Json => {
+            let mut t =
+                serde_json::to_vec_pretty(&result).map_err(|e| Failure::Internal(e.into()))?;
+            t.push(b'\n');
+            t
+        }
+        PortfolioFormat::Csv => {
+            portfolio::to_csv(&result).map_err(|e| Failure::Internal(e.into()))?
+        }
+        PortfolioFormat::Xlsx => {
+            portfolio::to_xlsx(&result).map_err(|e| Failure::Internal(anyhow::anyhow!("{e}")))?
+        }
+    };
+    write_file(a.output.as_deref().unwrap_or(Path::new("-")), &bytes)?;
+    if let Some(n) = recorded {
+        eprintln!("recorded {n} re-assessments in the register");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress spinner on standard error (indicatif), only when it is a terminal.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} judged {pos} systems ({per_sec}, {elapsed})",
+            ) {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Progress { bar }
+    }
+
+    fn tick(&self, n: usize) {
+        if let Some(b) = &self.bar {
+            b.set_position(n as u64);
+        }
+    }
+
+    fn done(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
         }
     }
 }

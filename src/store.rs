@@ -75,6 +75,17 @@ pub struct Version {
     pub result: serde_json::Value,
 }
 
+/// A system's latest version for re-judging, its result as the stored JSON text.
+#[derive(Debug, Clone)]
+pub struct LatestVersion {
+    pub system_id: i64,
+    /// The system's current name.
+    pub name: String,
+    pub summary: VersionSummary,
+    pub model_text: String,
+    pub result_json: String,
+}
+
 /// Something that happened to a system after it was saved: a version signed off as decision
 /// basis, the system renamed or withdrawn. Events are never changed or deleted.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -90,6 +101,31 @@ pub struct Event {
     pub comment: Option<String>,
     /// For a rename: the new name.
     pub name: Option<String>,
+    /// For a re-assessment: what the version's model is judged to be now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reassessment: Option<Reassessment>,
+}
+
+/// A saved version judged again (`tia portfolio --record`): the verdict it got when saved, the
+/// verdict now, which findings came and went, and why.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Reassessment {
+    /// Every system re-judged in one run shares this id.
+    pub run_id: String,
+    pub knowledge_version: String,
+    pub knowledge_as_of: String,
+    /// The day the facts were judged as of.
+    pub as_of: String,
+    pub policy: String,
+    /// The verdict the version got when saved.
+    pub verdict_before: String,
+    /// The verdict now; None when the model could not be judged (unknown is never safe).
+    pub verdict_after: Option<String>,
+    pub prior_consultation_required: Option<bool>,
+    pub findings_added: Vec<String>,
+    pub findings_removed: Vec<String>,
+    /// The reasons in words (knowledge change-log entries, a later date…).
+    pub why: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -99,6 +135,8 @@ pub enum EventKind {
     SignOff,
     Rename,
     Withdraw,
+    /// The version judged again under newer knowledge or on a later date.
+    Reassess,
 }
 
 impl EventKind {
@@ -107,13 +145,19 @@ impl EventKind {
             EventKind::SignOff => "sign_off",
             EventKind::Rename => "rename",
             EventKind::Withdraw => "withdraw",
+            EventKind::Reassess => "reassess",
         }
     }
 
     fn parse(s: &str) -> Option<EventKind> {
-        [EventKind::SignOff, EventKind::Rename, EventKind::Withdraw]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            EventKind::SignOff,
+            EventKind::Rename,
+            EventKind::Withdraw,
+            EventKind::Reassess,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -480,14 +524,18 @@ impl Store {
             at,
             comment: comment.map(str::to_string),
             name: name.map(str::to_string),
+            reassessment: None,
         }))
     }
 
-    /// A system's events, oldest first.
+    /// A system's events, oldest first, with a re-assessment's details.
     pub async fn events(&self, system_id: i64) -> Result<Vec<Event>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, system_id, version_number, kind, actor, at, comment, name FROM events \
-             WHERE system_id = $1 ORDER BY id",
+            "SELECT e.id, e.system_id, e.version_number, e.kind, e.actor, e.at, e.comment, e.name, \
+             r.run_id, r.knowledge_version, r.knowledge_as_of, r.as_of, r.policy, r.verdict_before, \
+             r.verdict_after, r.prior_consultation, r.findings_added, r.findings_removed, r.why \
+             FROM events e LEFT JOIN reassessments r ON r.event_id = e.id \
+             WHERE e.system_id = $1 ORDER BY e.id",
         )
         .bind(system_id)
         .fetch_all(&self.pool)
@@ -495,6 +543,28 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let kind: String = r.try_get("kind")?;
+                let list = |col: &str| -> Result<Vec<String>, sqlx::Error> {
+                    let text: String = r.try_get(col)?;
+                    serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+                };
+                let reassessment = match r.try_get::<Option<String>, _>("run_id")? {
+                    Some(run_id) => Some(Reassessment {
+                        run_id,
+                        knowledge_version: r.try_get("knowledge_version")?,
+                        knowledge_as_of: r.try_get("knowledge_as_of")?,
+                        as_of: r.try_get("as_of")?,
+                        policy: r.try_get("policy")?,
+                        verdict_before: r.try_get("verdict_before")?,
+                        verdict_after: r.try_get("verdict_after")?,
+                        prior_consultation_required: r
+                            .try_get::<Option<i64>, _>("prior_consultation")?
+                            .map(|n| n != 0),
+                        findings_added: list("findings_added")?,
+                        findings_removed: list("findings_removed")?,
+                        why: list("why")?,
+                    }),
+                    None => None,
+                };
                 Ok(Event {
                     id: r.try_get("id")?,
                     system_id: r.try_get("system_id")?,
@@ -505,6 +575,94 @@ impl Store {
                     at: r.try_get("at")?,
                     comment: r.try_get("comment")?,
                     name: r.try_get("name")?,
+                    reassessment,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// Records re-assessments in one transaction: all of them or none. Each names a system and
+    /// the version judged again; a version that does not exist fails the whole batch.
+    pub async fn record_reassessments(
+        &self,
+        actor: &str,
+        items: &[(i64, i64, Reassessment)],
+    ) -> Result<usize, StoreError> {
+        let at = now();
+        let mut tx = self.begin().await?;
+        for (system_id, version, r) in items {
+            let id: i64 = sqlx::query(
+                "INSERT INTO events (system_id, version_number, kind, actor, at, comment, name) \
+                 SELECT $1, $2, $3, $4, $5, NULL, NULL FROM versions \
+                 WHERE system_id = $1 AND number = $2 RETURNING id",
+            )
+            .bind(system_id)
+            .bind(version)
+            .bind(EventKind::Reassess.as_str())
+            .bind(actor)
+            .bind(&at)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+            let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+            sqlx::query(
+                "INSERT INTO reassessments (event_id, run_id, knowledge_version, knowledge_as_of, as_of, policy, verdict_before, verdict_after, prior_consultation, findings_added, findings_removed, why) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(id)
+            .bind(&r.run_id)
+            .bind(&r.knowledge_version)
+            .bind(&r.knowledge_as_of)
+            .bind(&r.as_of)
+            .bind(&r.policy)
+            .bind(&r.verdict_before)
+            .bind(&r.verdict_after)
+            .bind(r.prior_consultation_required.map(i64::from))
+            .bind(json(&r.findings_added))
+            .bind(json(&r.findings_removed))
+            .bind(json(&r.why))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(items.len())
+    }
+
+    /// A page of the register for re-judging: the latest version of each system not withdrawn,
+    /// for systems with an id above `after`, lowest id first, at most `limit`. The result is
+    /// left as text (the caller reads only what it needs from it).
+    pub async fn latest_versions_page(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<LatestVersion>, StoreError> {
+        let sql = format!(
+            "SELECT s.id AS sid, \
+             COALESCE((SELECT e.name FROM events e WHERE e.system_id = s.id AND e.kind = 'rename' ORDER BY e.id DESC LIMIT 1), s.name) AS sname, \
+             {cols}, v.model_text, v.result_json FROM systems s JOIN versions v ON v.system_id = s.id \
+             AND v.number = (SELECT MAX(m.number) FROM versions m WHERE m.system_id = s.id) \
+             WHERE s.id > $1 AND NOT EXISTS (SELECT 1 FROM events w WHERE w.system_id = s.id AND w.kind = 'withdraw') \
+             ORDER BY s.id LIMIT $2",
+            cols = SUMMARY_COLUMNS
+                .split(", ")
+                .map(|c| format!("v.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(LatestVersion {
+                    system_id: row.try_get("sid")?,
+                    name: row.try_get("sname")?,
+                    summary: summary(row)?,
+                    model_text: row.try_get("model_text")?,
+                    result_json: row.try_get("result_json")?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()

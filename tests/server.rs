@@ -3231,3 +3231,45 @@ async fn the_notice_date_given_with_a_new_version_in_the_browser_is_kept() {
         .await;
     assert_eq!(r.json()["versions"], 2);
 }
+
+#[tokio::test]
+async fn a_reassessment_from_the_portfolio_shows_in_the_system_history_escaped() {
+    let app = app().await;
+    let id = app.create("lasia-2024.yaml").await;
+    let r = tia::store::Reassessment {
+        run_id: "run-1".into(),
+        knowledge_version: "2026.12.2".into(),
+        knowledge_as_of: "2026-12-03".into(),
+        as_of: "2026-12-03".into(),
+        policy: "se-public-sector".into(),
+        verdict_before: "acceptable".into(),
+        verdict_after: Some("not_acceptable".into()),
+        prior_consultation_required: Some(true),
+        findings_added: vec!["DPF-UNKNOWN@<b>x</b>".into()],
+        findings_removed: vec![],
+        why: vec!["knowledge changed from 2026.12.1 to 2026.12.2 <script>".into()],
+    };
+    app.state
+        .store
+        .record_reassessments("tia portfolio", &[(id, 1, r)])
+        .await
+        .unwrap();
+    let reader = cookie_for(&app, "reader").await;
+    let page = app
+        .get(&format!("/systems/{id}"), As::Cookie(&reader))
+        .await;
+    page.expect(StatusCode::OK);
+    let html = page.text();
+    assert!(
+        ["Bedömd på nytt", "Re-assessed", "Vurderet på ny"]
+            .iter()
+            .any(|w| html.contains(w)),
+        "{html}"
+    );
+    assert!(html.contains("2026.12.2"), "{html}");
+    assert!(
+        !html.contains("<script>") && !html.contains("<b>x"),
+        "escaped"
+    );
+    assert!(html.contains("&lt;b&gt;x"), "{html}");
+}

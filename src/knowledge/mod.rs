@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod diff;
 pub mod gleif;
 pub mod identifiers;
+pub mod scenario;
 mod types;
 pub use types::*;
 
@@ -92,6 +93,8 @@ pub struct Knowledge {
     pub rules: Table<Rule>,
     pub authorities: Table<Authority>,
     pub questions: Vec<QuestionDef>,
+    /// What-if scenarios (`knowledge/scenarios/`) for `tia portfolio --what-if`.
+    pub scenarios: Table<scenario::Scenario>,
     /// Words the engine puts into explanations and summaries, by key, in both languages.
     pub phrases: HashMap<String, Text>,
     /// Legal-form words and company-number formats (`identifiers.yaml`).
@@ -128,7 +131,8 @@ entry!(
     OptionDef,
     Policy,
     Rule,
-    Authority
+    Authority,
+    scenario::Scenario
 );
 impl Entry for Jurisdiction {
     fn id(&self) -> &str {
@@ -355,6 +359,7 @@ impl Knowledge {
             rules: Table::default(),
             authorities: Table::default(),
             questions: Vec::new(),
+            scenarios: Table::default(),
             phrases: HashMap::new(),
             identifiers: identifiers::Identifiers::default(),
             origin: origin.to_string(),
@@ -386,13 +391,14 @@ impl Knowledge {
                 "policies" => l.parse(&mut kb.policies, "policy", name, text, json),
                 "rules" => l.parse(&mut kb.rules, "rule", name, text, json),
                 "authorities" => l.parse(&mut kb.authorities, "authority", name, text, json),
+                "scenarios" => l.parse(&mut kb.scenarios, "scenario", name, text, json),
                 "questions" => match decode::<Vec<QuestionDef>>(text, json) {
                     Ok(q) => kb.questions.extend(q),
                     Err(e) => l.errors.push(yaml_error(name, &e, "a list of legal question definitions")),
                 },
                 _ => l.errors.push(
                     Diagnostic::new(name, (1, 1), "file in an unknown place of the knowledge base")
-                        .expected("meta.yaml, phrases.yaml, identifiers.yaml or a file under sources/, jurisdictions/, laws/, data_categories/, data_subjects/, dpia/, vendors/, measures/, options/, policies/, rules/, authorities/ or questions/"),
+                        .expected("meta.yaml, phrases.yaml, identifiers.yaml or a file under sources/, jurisdictions/, laws/, data_categories/, data_subjects/, dpia/, vendors/, measures/, options/, policies/, rules/, authorities/, scenarios/ or questions/"),
                 ),
             }
         }
@@ -670,6 +676,15 @@ impl Knowledge {
                         .expected("the id of an entry in knowledge/sources/"),
                     );
                 }
+            }
+        }
+        for (x, o) in self.scenarios.iter().zip(&self.scenarios.origins) {
+            for (field, msg, expected, hint) in scenario::problems(self, x) {
+                let mut d = Diagnostic::new(&o.file, l.at(o, &field), msg).expected(expected);
+                if let Some(h) = hint {
+                    d = d.hint(h);
+                }
+                errs.push(d);
             }
         }
         for (a, o) in self.authorities.iter().zip(&self.authorities.origins) {

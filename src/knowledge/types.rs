@@ -805,6 +805,11 @@ pub struct Policy {
     pub large_scale_subjects: u64,
     /// Number of WP248 criteria from which a DPIA is required.
     pub dpia_min_criteria: usize,
+    /// Months between re-evaluations of an assessment (EDPB Recommendations 01/2020, step 6:
+    /// "at appropriate intervals"); none: the profile sets no interval, and the next review is
+    /// unknown unless something changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_interval_months: Option<u32>,
     pub citations: Vec<Citation>,
     pub as_of: NaiveDate,
 }

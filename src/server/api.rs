@@ -606,6 +606,13 @@ pub async fn record_event(
         EventKind::SignOff => (auth::Role::Approver, "signing off a version"),
         EventKind::Rename => (auth::Role::Editor, "renaming a system"),
         EventKind::Withdraw => (auth::Role::Admin, "withdrawing a system"),
+        EventKind::Reassess => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadQuery,
+                "re-assessments are recorded by `tia portfolio --record`",
+            ))
+        }
     };
     require(user, needed, what)?;
     let clean = |field: &str, v: &Option<String>, max: usize| -> Result<Option<String>, ApiError> {
