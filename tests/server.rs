@@ -3273,3 +3273,34 @@ async fn a_reassessment_from_the_portfolio_shows_in_the_system_history_escaped()
     );
     assert!(html.contains("&lt;b&gt;x"), "{html}");
 }
+
+#[tokio::test]
+async fn the_portfolio_page_judges_the_register_again_without_javascript() {
+    let app = app().await;
+    let id = app.create("lasia-2024.yaml").await;
+    let reader = cookie_for(&app, "reader").await;
+    let page = app.get("/portfolio", As::Cookie(&reader)).await;
+    page.expect(StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains(&format!("href=\"/systems/{id}\"")), "{html}");
+    let version = tia::Knowledge::embedded().unwrap().meta.version;
+    assert!(html.contains(&version), "the knowledge version is stated");
+    let page = app
+        .get(
+            "/portfolio?what_if=dpf-invalid&from=2027-01-01",
+            As::Cookie(&reader),
+        )
+        .await;
+    page.expect(StatusCode::OK);
+    let html = unescape(&page.text());
+    assert!(
+        html.contains("Trump v. Slaughter"),
+        "the scenario's sources"
+    );
+    assert!(html.contains("(2027-01-01)"), "{html}");
+    let page = app.get("/portfolio?from=soon", As::Cookie(&reader)).await;
+    page.expect(StatusCode::OK);
+    assert!(page.text().contains("role=\"alert\""));
+    let r = app.get("/portfolio", As::Nobody).await;
+    assert_ne!(r.status, StatusCode::OK, "needs a session");
+}

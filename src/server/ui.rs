@@ -51,6 +51,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/web/error.html.tera"),
     ),
     (
+        "portfolio.html",
+        include_str!("../../templates/web/portfolio.html.tera"),
+    ),
+    (
         "setup.html",
         include_str!("../../templates/web/setup.html.tera"),
     ),
@@ -124,6 +128,7 @@ pub fn routes() -> Router<AppState> {
         .route("/compare", get(compare_page))
         .route("/compare.pdf", get(compare_pdf))
         .route("/knowledge", get(knowledge_page))
+        .route("/portfolio", get(portfolio_page))
 }
 
 /// A logged-in user; anyone else is sent to the login page.
@@ -1388,6 +1393,123 @@ async fn knowledge_page(
         lang,
         Some(&user),
         "knowledge.html",
+        StatusCode::OK,
+        ctx,
+    )
+}
+
+#[derive(Deserialize)]
+struct PortfolioQuery {
+    what_if: Option<String>,
+    from: Option<String>,
+}
+
+/// At most this many rows of the portfolio are shown on the page.
+const PORTFOLIO_ROWS_SHOWN: usize = 500;
+
+/// The register judged again (`tia portfolio`), optionally under one of the knowledge's
+/// scenarios: off the async threads, one at a time per work slot, never from a file.
+async fn portfolio_page(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+    Query(q): Query<PortfolioQuery>,
+) -> Response {
+    let lang = lang(&headers);
+    let words = state.web.wording(lang);
+    let word = |k: &str| {
+        words
+            .get("portfolio")
+            .and_then(|p| p.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or(k)
+            .to_string()
+    };
+    let chosen = q.what_if.filter(|s| !s.is_empty());
+    let from_text = q.from.filter(|s| !s.is_empty());
+    let mut problem = None;
+    let from = match from_text.as_deref().map(str::parse::<chrono::NaiveDate>) {
+        Some(Ok(d)) => Some(d),
+        Some(Err(_)) => {
+            problem = Some(word("bad_date"));
+            None
+        }
+        None => None,
+    };
+    let scenarios = match chosen.as_deref().map(|id| state.kb.scenarios.get(id)) {
+        Some(Some(s)) => vec![s.clone()],
+        Some(None) => {
+            problem = Some(format!(
+                "{}: {}",
+                word("what_if"),
+                chosen.clone().unwrap_or_default()
+            ));
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    let Ok(permit) = state.work.clone().try_acquire_owned() else {
+        return error_page(
+            &state,
+            lang,
+            Some(&user),
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Internal,
+                word("busy"),
+            ),
+        );
+    };
+    let today = chrono::Local::now().date_naive();
+    let as_of = scenarios
+        .iter()
+        .filter_map(|s| from.or(s.from))
+        .max()
+        .map_or(today, |d| d.max(today));
+    let opts = crate::portfolio::PortfolioOptions {
+        as_of,
+        today,
+        scenarios,
+        from,
+        changelog: crate::portfolio::changelog_for(None),
+        lang,
+        workers: 2,
+    };
+    let (kb, store) = (state.kb.clone(), state.store.clone());
+    let handle = tokio::runtime::Handle::current();
+    let result = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        crate::portfolio::run(
+            &kb,
+            crate::portfolio::register_systems(&handle, &store, 200),
+            &opts,
+            &|_| {},
+        )
+    })
+    .await;
+    let p = match result {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => return error_page(&state, lang, Some(&user), ApiError::internal(e)),
+        Err(e) => return error_page(&state, lang, Some(&user), ApiError::internal(e)),
+    };
+    let scenario_list: Vec<Value> = state
+        .kb
+        .scenarios
+        .iter()
+        .map(|s| json!({"id": s.id, "title": s.title.get(lang)}))
+        .collect();
+    let mut ctx = tera::Context::new();
+    ctx.insert("shown", &p.rows.len().min(PORTFOLIO_ROWS_SHOWN));
+    ctx.insert("p", &p);
+    ctx.insert("scenarios", &scenario_list);
+    ctx.insert("chosen", &chosen.unwrap_or_default());
+    ctx.insert("from", &from_text.unwrap_or_default());
+    ctx.insert("problem", &problem);
+    page(
+        &state,
+        lang,
+        Some(&user),
+        "portfolio.html",
         StatusCode::OK,
         ctx,
     )
