@@ -133,6 +133,8 @@ enum PortfolioFormat {
     Json,
     Csv,
     Xlsx,
+    /// The portfolio report for the board (needs typst).
+    Pdf,
 }
 
 #[derive(Subcommand)]
@@ -1244,14 +1246,25 @@ fn portfolio(global: &Global, a: PortfolioArgs) -> Result<ExitCode, Failure> {
     for spec in &a.what_if {
         scenarios.extend(kb.scenario_or_file(spec)?);
     }
-    if matches!(a.format, PortfolioFormat::Xlsx)
+    if matches!(a.format, PortfolioFormat::Xlsx | PortfolioFormat::Pdf)
         && a.output.as_deref().is_none_or(is_std)
         && std::io::stdout().is_terminal()
     {
-        return Err(config(
-            "an XLSX workbook is not for a terminal\nhint: add -o portfolio.xlsx".into(),
-        ));
+        let ext = if matches!(a.format, PortfolioFormat::Pdf) {
+            "pdf"
+        } else {
+            "xlsx"
+        };
+        return Err(config(format!(
+            "a {} file is not for a terminal\nhint: add -o portfolio.{ext}",
+            ext.to_uppercase()
+        )));
     }
+    // Typst is looked for before the work, so a missing one costs nothing.
+    let typst = match a.format {
+        PortfolioFormat::Pdf => Some(tia::typst::Typst::locate()?),
+        _ => None,
+    };
     let today = chrono::Local::now().date_naive();
     let latest_from = scenarios.iter().filter_map(|s| a.from.or(s.from)).max();
     let as_of = a
@@ -1332,6 +1345,13 @@ fn portfolio(global: &Global, a: PortfolioArgs) -> Result<ExitCode, Failure> {
         }
         PortfolioFormat::Xlsx => {
             portfolio::to_xlsx(&result).map_err(|e| Failure::Internal(anyhow::anyhow!("{e}")))?
+        }
+        PortfolioFormat::Pdf => {
+            let doc = tia::memo::Renderer::new()?.portfolio(&result, a.lang.lang());
+            typst
+                .as_ref()
+                .expect("located above for a PDF")
+                .compile(&doc)?
         }
     };
     write_file(a.output.as_deref().unwrap_or(Path::new("-")), &bytes)?;

@@ -100,6 +100,7 @@ pub fn check_template_dir(dir: &Path) -> Result<(), String> {
         "consult.typ",
         "diff.typ",
         "compare.typ",
+        "portfolio.typ",
     ];
     if !known.iter().any(|f| dir.join(f).is_file()) {
         return Err(format!(

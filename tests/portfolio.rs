@@ -498,3 +498,92 @@ fn a_law_that_lapses_no_longer_reaches_anyone() {
         "the scenario's own date"
     );
 }
+
+/// The PDF's text, via pdftotext (the report's words, as a reader finds them).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("portfolio.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/test");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_portfolio_report_for_the_board_names_the_affected_systems_and_what_is_due() {
+    let kb = common::kb();
+    let mut opts = options(&kb, &["dpf-invalid"], Some("2027-01-01"), "2027-01-01");
+    opts.lang = tia::model::Lang::Sv;
+    let p = judge(
+        &kb,
+        vec![
+            input("Bokningstjänsten <DPF>", dpf_listed()),
+            input("Lönesystemet i Sverige", eu_only()),
+            input("Möten med SCC", scc_based()),
+        ],
+        &opts,
+    );
+    let typst = tia::typst::Typst::locate().expect("these tests compile a real PDF");
+    let doc = tia::memo::Renderer::new()
+        .unwrap()
+        .portfolio(&p, tia::model::Lang::Sv);
+    let pdf = typst.compile(&doc).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = pdf_text(&pdf);
+    // Words as read, a hyphenated word joined again.
+    let flat = text
+        .replace("\u{ad}\n", "")
+        .replace("\u{ad} ", "")
+        .replace('\u{ad}', "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains("PORTFÖLJRAPPORT"), "{text}");
+    assert!(
+        flat.contains("Registret om: EU–US Data Privacy Framework"),
+        "the scenario is the title: {text}"
+    );
+    assert!(flat.contains("Trump v. Slaughter"), "its sources: {text}");
+    assert!(
+        flat.contains("3 system har bedömts på nytt per 1 januari 2027"),
+        "{text}"
+    );
+    assert!(
+        flat.contains("Med scenariot ändras bedömningen för 1 system och 1 dataflöden"),
+        "{text}"
+    );
+    // The affected system first, with its flow's fall-back in Swedish; the user's text as
+    // written (never markup).
+    let affected = flat.find("Berörda system").unwrap();
+    let actions = flat.find("Åtgärder och tidsgränser").unwrap();
+    let part = &flat[affected..actions];
+    assert!(part.contains("Bokningstjänsten <DPF>"), "{part}");
+    assert!(
+        part.contains("EU–US Data Privacy Framework → inget överföringsverktyg"),
+        "{part}"
+    );
+    assert!(part.contains("Inget verktyg återstår"), "{part}");
+    assert!(
+        !part.contains("Lönesystemet i Sverige"),
+        "an unaffected system is not listed as affected"
+    );
+    // What is due, by when: the day the scenario takes hold, and the way out.
+    let due = &flat[actions..];
+    let booking = due
+        .find("Bokningstjänsten <DPF>")
+        .expect("the DPF system has something due");
+    assert!(
+        due[..booking].contains("1 januari 2027"),
+        "its day comes first: {due}"
+    );
+    assert!(due.contains("Med scenariot är bästa utvägen"), "{due}");
+    assert!(
+        flat.contains(&format!("med kunskapsbas {}", kb.meta.version)),
+        "the knowledge used: {text}"
+    );
+}

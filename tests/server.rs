@@ -3298,6 +3298,34 @@ async fn the_portfolio_page_judges_the_register_again_without_javascript() {
         "the scenario's sources"
     );
     assert!(html.contains("(2027-01-01)"), "{html}");
+    // The report for the board, for the same scenario.
+    assert!(
+        html.contains("href=\"/portfolio.pdf?what_if=dpf-invalid&from=2027-01-01\""),
+        "{html}"
+    );
+    let pdf = app
+        .get(
+            "/portfolio.pdf?what_if=dpf-invalid&from=2027-01-01",
+            As::Cookie(&reader),
+        )
+        .await;
+    pdf.pdf();
+    // The same through the API, as JSON; an unknown scenario is a bad query.
+    let r = app
+        .get(
+            "/api/portfolio?what_if=dpf-invalid&from=2027-01-01",
+            As::Token(READ_TOKEN),
+        )
+        .await;
+    r.expect(StatusCode::OK);
+    let p = r.json();
+    assert_eq!(p["counts"]["systems"], 1);
+    assert_eq!(p["scenarios"][0]["id"], "dpf-invalid");
+    assert_eq!(p["rows"][0]["system_id"], id);
+    assert_eq!(p["knowledge"]["version"], version);
+    app.get("/api/portfolio?what_if=nothing", As::Token(READ_TOKEN))
+        .await
+        .api_error(StatusCode::BAD_REQUEST, "bad_query");
     let page = app.get("/portfolio?from=soon", As::Cookie(&reader)).await;
     page.expect(StatusCode::OK);
     assert!(page.text().contains("role=\"alert\""));

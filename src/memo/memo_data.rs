@@ -73,6 +73,32 @@ impl Meta<'_> {
     }
 }
 
+/// The title block and metadata of a document about many models (the portfolio report), in
+/// landscape.
+pub(crate) fn doc_meta(
+    w: &Words,
+    kind: &str,
+    title: &str,
+    controller: &str,
+    rows: Vec<[String; 2]>,
+    date: chrono::NaiveDate,
+    knowledge: (&str, chrono::NaiveDate),
+) -> Value {
+    Meta {
+        kind,
+        title,
+        controller,
+        about: title,
+        keywords: vec![w.get("doc.keyword_transfer"), "GDPR".to_string()],
+        date,
+        reference: None,
+        rows,
+        landscape: true,
+        knowledge,
+    }
+    .json(w)
+}
+
 /// The title block, the PDF metadata and the running header and footer.
 fn meta(w: &Words, kind: &str, report: &Report, extra_rows: Vec<[String; 2]>) -> Value {
     let mut rows = vec![[w.get("doc.date"), w.date(report.as_of)]];

@@ -11,6 +11,7 @@
 
 pub mod graph;
 mod memo_data;
+mod portfolio_data;
 
 use crate::knowledge::Knowledge;
 use crate::model::Lang;
@@ -29,6 +30,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "compare.typ",
         include_str!("../../templates/typst/compare.typ"),
+    ),
+    (
+        "portfolio.typ",
+        include_str!("../../templates/typst/portfolio.typ"),
     ),
 ];
 
@@ -165,6 +170,14 @@ impl Renderer {
         let w = Words::new(self.t(comparison.language), comparison.language);
         let data = memo_data::compare(&w, comparison, kb);
         Ok(Document::new("compare", data, comparison.as_of))
+    }
+
+    /// The portfolio report: the register judged again (and under what-if scenarios), the
+    /// systems affected and what is due, in `lang`.
+    pub fn portfolio(&self, p: &crate::portfolio::Portfolio, lang: Lang) -> Document {
+        let w = Words::new(self.t(lang), lang);
+        let data = portfolio_data::portfolio(&w, p);
+        Document::new("portfolio", data, p.today)
     }
 
     /// The SVG figure of a model's flow graph, worded in the report's language (the web UI

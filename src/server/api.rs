@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/systems/{id}/diff", get(diff))
         .route("/api/compare", get(compare))
+        .route("/api/portfolio", get(portfolio))
         .route(
             "/api/openapi.json",
             get(|State(state): State<AppState>| async move {
@@ -87,12 +88,14 @@ pub enum ErrorCode {
     RenderTimeout,
     /// typst failed on the document.
     RenderFailed,
+    /// Every worker is busy with heavy work (re-judging the register); try again shortly.
+    Busy,
     /// Anything else; the server's log has the details.
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::BadPath,
         ErrorCode::BadQuery,
         ErrorCode::BadBody,
@@ -108,6 +111,7 @@ impl ErrorCode {
         ErrorCode::TypstMissing,
         ErrorCode::RenderTimeout,
         ErrorCode::RenderFailed,
+        ErrorCode::Busy,
         ErrorCode::Internal,
     ];
 
@@ -128,6 +132,7 @@ impl ErrorCode {
             ErrorCode::TypstMissing => "typst_missing",
             ErrorCode::RenderTimeout => "render_timeout",
             ErrorCode::RenderFailed => "render_failed",
+            ErrorCode::Busy => "busy",
             ErrorCode::Internal => "internal",
         }
     }
@@ -146,7 +151,7 @@ impl ErrorCode {
             ErrorCode::InvalidModel | ErrorCode::DocumentTooLarge => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            ErrorCode::TypstMissing => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::TypstMissing | ErrorCode::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::RenderTimeout => StatusCode::GATEWAY_TIMEOUT,
             ErrorCode::RenderFailed | ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -172,6 +177,7 @@ impl ErrorCode {
                 "the model is too large to lay out as a document; use the JSON report"
             }
             ErrorCode::TypstMissing => "the server has no typst to render PDFs with",
+            ErrorCode::Busy => "every worker is busy re-judging; try again in a moment",
             ErrorCode::RenderTimeout => "rendering took longer than the limit",
             ErrorCode::RenderFailed => "typst failed on the document",
             ErrorCode::Internal => "anything else; the server's log has the details",
@@ -1069,4 +1075,95 @@ async fn compare(
     Query(q): Query<CompareQuery>,
 ) -> Result<Response, ApiError> {
     Ok(Json(comparison(&state, &q).await?).into_response())
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct PortfolioQuery {
+    /// A what-if scenario of the knowledge (`knowledge/scenarios/`), e.g. `dpf-invalid`.
+    pub what_if: Option<String>,
+    /// The first day the scenario holds (default: the scenario's own).
+    pub from: Option<NaiveDate>,
+    /// Language of the explanations.
+    pub lang: Option<Lang>,
+}
+
+/// The register's latest versions judged again under today's knowledge and, when asked, one
+/// of the knowledge's scenarios (never a file: a server reads no paths from a request). Runs
+/// off the async threads in one of the server's work slots; answers `busy` when all are taken.
+pub async fn portfolio_of(
+    state: &AppState,
+    what_if: Option<&str>,
+    from: Option<NaiveDate>,
+    lang: Lang,
+) -> Result<crate::portfolio::Portfolio, ApiError> {
+    let scenarios = match what_if.filter(|s| !s.is_empty()) {
+        None => Vec::new(),
+        Some(id) => match state.kb.scenarios.get(id) {
+            Some(s) => vec![s.clone()],
+            None => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::BadQuery,
+                    format!(
+                        "unknown scenario `{id}`; known: {}",
+                        state.kb.scenarios.ids().collect::<Vec<_>>().join(", ")
+                    ),
+                ))
+            }
+        },
+    };
+    let Ok(permit) = state.work.clone().try_acquire_owned() else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Busy,
+            "every worker is busy; try again in a moment",
+        ));
+    };
+    let today = chrono::Local::now().date_naive();
+    let as_of = scenarios
+        .iter()
+        .filter_map(|s| from.or(s.from))
+        .max()
+        .map_or(today, |d| d.max(today));
+    let opts = crate::portfolio::PortfolioOptions {
+        as_of,
+        today,
+        scenarios,
+        from,
+        changelog: crate::portfolio::changelog_for(None),
+        lang,
+        workers: 2,
+    };
+    let (kb, store) = (state.kb.clone(), state.store.clone());
+    let handle = tokio::runtime::Handle::current();
+    let result = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        crate::portfolio::run(
+            &kb,
+            crate::portfolio::register_systems(&handle, &store, 200),
+            &opts,
+            &|_| {},
+        )
+    })
+    .await;
+    match result {
+        Ok(Ok(p)) => Ok(p),
+        Ok(Err(e)) => Err(ApiError::internal(e)),
+        Err(e) => Err(ApiError::internal(e)),
+    }
+}
+
+async fn portfolio(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    Query(q): Query<PortfolioQuery>,
+) -> Result<Response, ApiError> {
+    let p = portfolio_of(
+        &state,
+        q.what_if.as_deref(),
+        q.from,
+        q.lang.unwrap_or(Lang::En),
+    )
+    .await?;
+    Ok(Json(p).into_response())
 }

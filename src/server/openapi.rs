@@ -220,6 +220,18 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/api/portfolio",
+        summary: "The register judged again, optionally under a what-if scenario",
+        description: "Every system's latest version re-assessed under today's knowledge (and a scenario of the knowledge, e.g. `dpf-invalid`): saved verdict, verdict now, what changed and why, flows losing their transfer tool with the fall-back, deadlines, what is due first. Nothing is recorded (`tia portfolio --record` does that).",
+        query: Some((schema::<super::api::PortfolioQuery>, &[])),
+        model_body: false,
+        success: 200,
+        answer: Answer::Json(schema::<crate::portfolio::Portfolio>),
+        secured: true,
+        errors: &[ErrorCode::BadQuery, ErrorCode::Busy],
+    },
+    Operation {
+        method: "get",
         path: "/api/openapi.json",
         summary: "This description",
         description: "Generated from the server's code and its knowledge base.",

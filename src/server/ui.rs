@@ -128,6 +128,7 @@ pub fn routes() -> Router<AppState> {
         .route("/compare", get(compare_page))
         .route("/compare.pdf", get(compare_pdf))
         .route("/knowledge", get(knowledge_page))
+        .route("/portfolio.pdf", get(portfolio_pdf))
         .route("/portfolio", get(portfolio_page))
 }
 
@@ -1436,61 +1437,19 @@ async fn portfolio_page(
         }
         None => None,
     };
-    let scenarios = match chosen.as_deref().map(|id| state.kb.scenarios.get(id)) {
-        Some(Some(s)) => vec![s.clone()],
-        Some(None) => {
-            problem = Some(format!(
-                "{}: {}",
-                word("what_if"),
-                chosen.clone().unwrap_or_default()
-            ));
-            Vec::new()
-        }
-        None => Vec::new(),
-    };
-    let Ok(permit) = state.work.clone().try_acquire_owned() else {
-        return error_page(
-            &state,
-            lang,
-            Some(&user),
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::Internal,
-                word("busy"),
-            ),
-        );
-    };
-    let today = chrono::Local::now().date_naive();
-    let as_of = scenarios
-        .iter()
-        .filter_map(|s| from.or(s.from))
-        .max()
-        .map_or(today, |d| d.max(today));
-    let opts = crate::portfolio::PortfolioOptions {
-        as_of,
-        today,
-        scenarios,
-        from,
-        changelog: crate::portfolio::changelog_for(None),
-        lang,
-        workers: 2,
-    };
-    let (kb, store) = (state.kb.clone(), state.store.clone());
-    let handle = tokio::runtime::Handle::current();
-    let result = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        crate::portfolio::run(
-            &kb,
-            crate::portfolio::register_systems(&handle, &store, 200),
-            &opts,
-            &|_| {},
-        )
-    })
-    .await;
-    let p = match result {
-        Ok(Ok(p)) => p,
-        Ok(Err(e)) => return error_page(&state, lang, Some(&user), ApiError::internal(e)),
-        Err(e) => return error_page(&state, lang, Some(&user), ApiError::internal(e)),
+    let known = chosen
+        .as_deref()
+        .filter(|id| state.kb.scenarios.get(id).is_some());
+    if chosen.is_some() && known.is_none() {
+        problem = Some(format!(
+            "{}: {}",
+            word("what_if"),
+            chosen.clone().unwrap_or_default()
+        ));
+    }
+    let p = match api::portfolio_of(&state, known, from, lang).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, lang, Some(&user), e),
     };
     let scenario_list: Vec<Value> = state
         .kb
@@ -1502,9 +1461,18 @@ async fn portfolio_page(
     ctx.insert("shown", &p.rows.len().min(PORTFOLIO_ROWS_SHOWN));
     ctx.insert("p", &p);
     ctx.insert("scenarios", &scenario_list);
-    ctx.insert("chosen", &chosen.unwrap_or_default());
+    ctx.insert("chosen", chosen.as_deref().unwrap_or_default());
     ctx.insert("from", &from_text.unwrap_or_default());
     ctx.insert("problem", &problem);
+    ctx.insert("typst", &state.typst.is_some());
+    ctx.insert(
+        "pdf_href",
+        &format!(
+            "/portfolio.pdf?what_if={}&from={}",
+            url_encode(known.unwrap_or_default()),
+            url_encode(&from.map(|d| d.to_string()).unwrap_or_default())
+        ),
+    );
     page(
         &state,
         lang,
@@ -1513,6 +1481,37 @@ async fn portfolio_page(
         StatusCode::OK,
         ctx,
     )
+}
+
+/// `GET /portfolio.pdf?what_if=&from=`: the portfolio report for the board, in the page's
+/// language.
+async fn portfolio_pdf(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+    Query(q): Query<PortfolioQuery>,
+) -> Response {
+    let lang = lang(&headers);
+    let result = async {
+        let from = match q.from.as_deref().filter(|s| !s.is_empty()) {
+            Some(f) => Some(f.parse::<chrono::NaiveDate>().map_err(|_| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::BadQuery,
+                    "the date must be written YYYY-MM-DD",
+                )
+            })?),
+            None => None,
+        };
+        let p = api::portfolio_of(&state, q.what_if.as_deref(), from, lang).await?;
+        let doc = state.renderer.portfolio(&p, lang);
+        Ok::<_, ApiError>(state.render_pdf(doc).await?)
+    }
+    .await;
+    match result {
+        Ok(pdf) => api::pdf_response("portfolio.pdf", pdf),
+        Err(e) => error_page(&state, lang, Some(&user), e),
+    }
 }
 
 pub(crate) fn url_encode(s: &str) -> String {
