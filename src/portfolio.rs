@@ -411,6 +411,27 @@ where
     })
 }
 
+/// Under an acquisition a bought vendor's owners are the buyer's from the scenario's date: a
+/// party that names the vendor and states its owners itself (as of before) takes the
+/// catalogue's owners instead, which the scenario has changed. None when no party does.
+fn owners_from_catalogue(text: &str, acquired: &[&str]) -> Option<String> {
+    let body = text.trim_start_matches('\u{feff}');
+    let mut m: crate::model::input::ModelInput = if body.trim_start().starts_with('{') {
+        serde_json::from_str(body).ok()?
+    } else {
+        crate::yaml::from_str(body).ok()?
+    };
+    let mut changed = false;
+    for p in &mut m.parties {
+        if p.parents.is_some() && p.vendor.as_deref().is_some_and(|v| acquired.contains(&v)) {
+            p.parents = None;
+            p.ownership_source = None;
+            changed = true;
+        }
+    }
+    changed.then(|| crate::model::write::new_text(&m, ""))
+}
+
 struct Ctx<'a> {
     kb: &'a Knowledge,
     what_if_kb: Option<&'a Knowledge>,
@@ -596,7 +617,16 @@ impl Ctx<'_> {
         let opts = self.opts;
         let owned;
         let wmodel = if self.vendors_changed {
-            owned = crate::model::load_model(&input.model_text, &input.file, wkb)?;
+            let acquired: Vec<&str> = opts
+                .scenarios
+                .iter()
+                .filter(|s| s.kind == crate::knowledge::scenario::ScenarioKind::Acquisition)
+                .filter_map(|s| s.vendor.as_deref())
+                .collect();
+            owned = match owners_from_catalogue(&input.model_text, &acquired) {
+                Some(text) => crate::model::load_model(&text, &input.file, wkb)?,
+                None => crate::model::load_model(&input.model_text, &input.file, wkb)?,
+            };
             &owned
         } else {
             model

@@ -212,6 +212,17 @@ fn an_acquisition_by_a_us_group_flips_an_eu_vendor() {
         w.findings_added
     );
     assert_eq!(p.scenarios[0].from, date("2027-02-01"));
+
+    // A model that states the vendor's owners itself (as they were) is reached the same way:
+    // from the scenario's date the buyer owns it.
+    let stated = text.replace(
+        "vendor: safespring, role: processor,",
+        "vendor: safespring, role: processor, parents: none, ownership_source: \"Bolagsverket 2026\",",
+    );
+    assert_ne!(stated, text);
+    let p = judge(&kb, vec![input("storage", stated)], &opts);
+    let w = p.rows[0].what_if.as_ref().unwrap();
+    assert_eq!(w.movement, Movement::Worsened, "{w:#?}");
 }
 
 #[test]
