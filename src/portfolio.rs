@@ -295,6 +295,7 @@ where
         vendors_changed,
         changelog: changelog.as_ref(),
         opts,
+        say: Say::new(opts.lang),
     };
     let workers = opts.workers.clamp(1, MAX_WORKERS);
     let source = Mutex::new((inputs, 0usize));
@@ -432,7 +433,56 @@ fn owners_from_catalogue(text: &str, acquired: &[&str]) -> Option<String> {
     changed.then(|| crate::model::write::new_text(&m, ""))
 }
 
+/// The portfolio's sentences in the run's language (`templates/memo/lang`, section
+/// `portfolio`), shared with the report PDF.
+struct Say {
+    t: serde_json::Value,
+}
+
+impl Say {
+    fn new(lang: Lang) -> Say {
+        let t = crate::memo::Renderer::new()
+            .map(|r| r.wording(lang)["portfolio"].clone())
+            .unwrap_or_default();
+        Say { t }
+    }
+
+    /// The sentence at `path` (`reason.changed`) with its `{placeholders}` filled once.
+    fn get(&self, path: &str, vars: &[(&str, &str)]) -> String {
+        let mut v = &self.t;
+        for k in path.split('.') {
+            v = &v[k];
+        }
+        let Some(template) = v.as_str() else {
+            return path.to_string();
+        };
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(i) = rest.find('{') {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            match after.find('}') {
+                Some(j) => {
+                    let name = &after[..j];
+                    match vars.iter().find(|(k, _)| *k == name) {
+                        Some((_, val)) => out.push_str(val),
+                        None => out.push_str(&rest[i..i + j + 2]),
+                    }
+                    rest = &after[j + 1..];
+                }
+                None => {
+                    out.push_str(&rest[i..]);
+                    rest = "";
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 struct Ctx<'a> {
+    say: Say,
     kb: &'a Knowledge,
     what_if_kb: Option<&'a Knowledge>,
     vendors_changed: bool,
@@ -509,7 +559,7 @@ impl Ctx<'_> {
                     e.to_string().lines().next().unwrap_or_default()
                 ));
                 row.next_review = Some(opts.today);
-                row.next_review_reason = "could not be judged: review now".into();
+                row.next_review_reason = self.say.get("reason.not_judged", &[]);
                 row.due = row.next_review;
                 return Ok(row);
             }
@@ -522,7 +572,7 @@ impl Ctx<'_> {
             Err(e) => {
                 row.error = Some(e.to_string().lines().next().unwrap_or_default().into());
                 row.next_review = Some(opts.today);
-                row.next_review_reason = "could not be judged: review now".into();
+                row.next_review_reason = self.say.get("reason.not_judged", &[]);
                 row.due = row.next_review;
                 return Ok(row);
             }
@@ -576,20 +626,22 @@ impl Ctx<'_> {
             .and_then(|m| last_judged.checked_add_months(chrono::Months::new(m)));
         if changed {
             row.next_review = Some(opts.today);
-            row.next_review_reason = "the verdict or its findings changed since the version was saved: re-evaluate now (EDPB Recommendations 01/2020, step 6)".into();
+            row.next_review_reason = self.say.get("reason.changed", &[]);
         } else if let Some(d) = what_if_day {
             row.next_review = Some(d.min(opts.as_of.max(opts.today)));
-            row.next_review_reason =
-                "the scenario changes the verdict or a flow's tool: prepare the fall-back before it takes hold".into();
+            row.next_review_reason = self.say.get("reason.scenario", &[]);
         } else if let (Some(d), Some(m)) = (periodic, policy.review_interval_months) {
             row.next_review = Some(d);
-            row.next_review_reason = format!(
-                "{m} months after it was last judged ({last_judged}), as the profile `{}` sets",
-                policy.id
+            row.next_review_reason = self.say.get(
+                "reason.interval",
+                &[
+                    ("months", &m.to_string()),
+                    ("date", &last_judged.to_string()),
+                    ("profile", &policy.id),
+                ],
             );
         } else {
-            row.next_review_reason =
-                "unknown: no change, and the profile sets no review interval".into();
+            row.next_review_reason = self.say.get("reason.unknown", &[]);
         }
         row.due = row
             .next_review
@@ -653,25 +705,18 @@ impl Ctx<'_> {
                 .exposures
                 .iter()
                 .any(|e| e.party == p && e.status == ExposureStatus::Effective);
-            let (fallback, text) = match after_t {
-                TransferTool::Scc | TransferTool::Bcr if !reached => (
-                    Fallback::SccWithTia,
-                    "falls back to the declared art. 46 tool; document it in a transfer impact assessment (EDPB Recommendations 01/2020, steps 3–5)",
-                ),
-                TransferTool::Scc | TransferTool::Bcr => (
-                    Fallback::SccInsufficient,
-                    "falls back to the declared art. 46 tool, which cannot work alone: the recipient reads the data in the clear and a third-country law reaches it (EDPB use case 6); see the exit options",
-                ),
-                TransferTool::None if !reached => (
-                    Fallback::NoToolSccCouldWork,
-                    "no tool left: sign SCCs and document a transfer impact assessment; the measures in place keep the recipient out of reach",
-                ),
-                TransferTool::None => (
-                    Fallback::NoToolExit,
-                    "no tool left, and SCCs could not work alone (EDPB use case 6): the exit options",
-                ),
-                _ => (Fallback::OtherTool, "another tool still covers the flow"),
+            let fallback = match after_t {
+                TransferTool::Scc | TransferTool::Bcr if !reached => Fallback::SccWithTia,
+                TransferTool::Scc | TransferTool::Bcr => Fallback::SccInsufficient,
+                TransferTool::None if !reached => Fallback::NoToolSccCouldWork,
+                TransferTool::None => Fallback::NoToolExit,
+                _ => Fallback::OtherTool,
             };
+            let key = serde_json::to_value(fallback)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let text = self.say.get(&format!("fallback.{key}"), &[]);
             flows.push(FlowLoss {
                 flow: f.id.clone(),
                 to: model.parties[p].name.value.clone(),
@@ -742,9 +787,14 @@ impl Ctx<'_> {
                     keys.insert(v.clone());
                 }
             }
-            let head = format!(
-                "knowledge changed from {} (as of {}) to {} (as of {})",
-                saved.knowledge_version, saved.knowledge_as_of, kb.meta.version, kb.meta.as_of
+            let head = self.say.get(
+                "reason.knowledge",
+                &[
+                    ("old", &saved.knowledge_version),
+                    ("old_as_of", &saved.knowledge_as_of),
+                    ("new", &kb.meta.version),
+                    ("new_as_of", &kb.meta.as_of.to_string()),
+                ],
             );
             match self
                 .changelog
@@ -758,51 +808,54 @@ impl Ctx<'_> {
                                 keys.iter().filter(|k| mentions(b, k)).collect();
                             if !named.is_empty() {
                                 cited += 1;
-                                out.push(format!(
-                                    "{} (knowledge/CHANGELOG.md, {}): {}",
-                                    head_short(&s.version),
-                                    named.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
-                                    shorten(b, 300)
+                                let named: Vec<&str> = named.iter().map(|k| k.as_str()).collect();
+                                out.push(self.say.get(
+                                    "reason.entry",
+                                    &[
+                                        ("version", &s.version),
+                                        ("named", &named.join(", ")),
+                                        ("entry", &shorten(b, 300)),
+                                    ],
                                 ));
                             }
                         }
                     }
                     if cited == 0 {
-                        out.insert(0, format!("{head}; no change-log entry between them names the rules, laws or vendors involved"));
+                        out.insert(0, self.say.get("reason.no_entry", &[("head", &head)]));
                     } else {
                         out.insert(0, head);
                     }
                 }
-                None => out.push(format!(
-                    "{head}; the change log does not list {} (compare the folders with `tia knowledge diff`)",
-                    saved.knowledge_version
+                None => out.push(self.say.get(
+                    "reason.not_listed",
+                    &[("head", &head), ("old", &saved.knowledge_version)],
                 )),
             }
         }
         if saved.as_of != self.opts.as_of.to_string() {
-            out.push(format!(
-                "judged as of {} instead of {} (facts with dates, such as adequacy periods and laws in force, may differ)",
-                self.opts.as_of, saved.as_of
+            out.push(self.say.get(
+                "reason.other_date",
+                &[
+                    ("now", &self.opts.as_of.to_string()),
+                    ("saved", &saved.as_of),
+                ],
             ));
         }
         let tool = env!("CARGO_PKG_VERSION");
         if saved.tool_version.as_deref().is_some_and(|t| t != tool) {
-            out.push(format!(
-                "judged by tia {tool} instead of {}",
-                saved.tool_version.as_deref().unwrap_or("?")
+            out.push(self.say.get(
+                "reason.other_tool",
+                &[
+                    ("now", tool),
+                    ("saved", saved.tool_version.as_deref().unwrap_or("?")),
+                ],
             ));
         }
         if out.is_empty() {
-            out.push(
-                "same knowledge, date and engine version: the change cannot be attributed".into(),
-            );
+            out.push(self.say.get("reason.unattributed", &[]));
         }
         out
     }
-}
-
-fn head_short(version: &str) -> String {
-    format!("knowledge {version}")
 }
 
 /// Whether a change-log text names an id (as a word: `fisa-702` is not named by `fisa-702x`).

@@ -539,6 +539,21 @@ fn the_portfolio_report_for_the_board_names_the_affected_systems_and_what_is_due
         ],
         &opts,
     );
+    // The run's own sentences are in its language too.
+    let booked = row(&p, "Bokningstjänsten <DPF>");
+    let flow = &booked.what_if.as_ref().unwrap().flows[0];
+    assert!(
+        flow.text.starts_with("inget verktyg återstår"),
+        "{}",
+        flow.text
+    );
+    assert!(
+        booked
+            .next_review_reason
+            .starts_with("scenariot ändrar bedömningen"),
+        "{}",
+        booked.next_review_reason
+    );
     let typst = tia::typst::Typst::locate().expect("these tests compile a real PDF");
     let doc = tia::memo::Renderer::new()
         .unwrap()
@@ -575,10 +590,10 @@ fn the_portfolio_report_for_the_board_names_the_affected_systems_and_what_is_due
     let part = &flat[affected..actions];
     assert!(part.contains("Bokningstjänsten <DPF>"), "{part}");
     assert!(
-        part.contains("EU–US Data Privacy Framework → inget överföringsverktyg"),
+        part.contains("EU–US Data Privacy Framework → inget"),
         "{part}"
     );
-    assert!(part.contains("Inget verktyg återstår"), "{part}");
+    assert!(part.contains("inget verktyg återstår"), "{part}");
     assert!(
         !part.contains("Lönesystemet i Sverige"),
         "an unaffected system is not listed as affected"
