@@ -3303,6 +3303,26 @@ async fn the_portfolio_page_judges_the_register_again_without_javascript() {
         html.contains("href=\"/portfolio.pdf?what_if=dpf-invalid&from=2027-01-01\""),
         "{html}"
     );
+    // The table as a spreadsheet (formula-like cells: tests/portfolio.rs).
+    let csv = app
+        .get(
+            "/portfolio.csv?what_if=dpf-invalid&from=2027-01-01",
+            As::Cookie(&reader),
+        )
+        .await;
+    csv.expect(StatusCode::OK);
+    assert_eq!(csv.header(header::CONTENT_TYPE), "text/csv; charset=utf-8");
+    assert!(
+        csv.text().contains("WinLas HR- och kompetenssystem"),
+        "{}",
+        csv.text()
+    );
+    let xlsx = app.get("/portfolio.xlsx", As::Cookie(&reader)).await;
+    xlsx.expect(StatusCode::OK);
+    assert!(
+        xlsx.body.starts_with(b"PK\x03\x04"),
+        "an XLSX (zip) workbook"
+    );
     let pdf = app
         .get(
             "/portfolio.pdf?what_if=dpf-invalid&from=2027-01-01",

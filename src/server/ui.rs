@@ -129,6 +129,8 @@ pub fn routes() -> Router<AppState> {
         .route("/compare.pdf", get(compare_pdf))
         .route("/knowledge", get(knowledge_page))
         .route("/portfolio.pdf", get(portfolio_pdf))
+        .route("/portfolio.csv", get(portfolio_csv))
+        .route("/portfolio.xlsx", get(portfolio_xlsx))
         .route("/portfolio", get(portfolio_page))
 }
 
@@ -1466,9 +1468,9 @@ async fn portfolio_page(
     ctx.insert("problem", &problem);
     ctx.insert("typst", &state.typst.is_some());
     ctx.insert(
-        "pdf_href",
+        "download_query",
         &format!(
-            "/portfolio.pdf?what_if={}&from={}",
+            "what_if={}&from={}",
             url_encode(known.unwrap_or_default()),
             url_encode(&from.map(|d| d.to_string()).unwrap_or_default())
         ),
@@ -1483,15 +1485,52 @@ async fn portfolio_page(
     )
 }
 
-/// `GET /portfolio.pdf?what_if=&from=`: the portfolio report for the board, in the page's
-/// language.
+/// A download of the portfolio: the report for the board, or the table as a spreadsheet.
+#[derive(Clone, Copy)]
+enum PortfolioFile {
+    Pdf,
+    Csv,
+    Xlsx,
+}
+
+/// `GET /portfolio.pdf`: the portfolio report for the board, in the page's language.
 async fn portfolio_pdf(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     headers: HeaderMap,
     Query(q): Query<PortfolioQuery>,
 ) -> Response {
-    let lang = lang(&headers);
+    portfolio_file(&state, &user, &headers, q, PortfolioFile::Pdf).await
+}
+
+/// `GET /portfolio.csv`: the table as CSV (a cell that starts like a formula is prefixed).
+async fn portfolio_csv(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+    Query(q): Query<PortfolioQuery>,
+) -> Response {
+    portfolio_file(&state, &user, &headers, q, PortfolioFile::Csv).await
+}
+
+/// `GET /portfolio.xlsx`: the table as an Excel workbook.
+async fn portfolio_xlsx(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    headers: HeaderMap,
+    Query(q): Query<PortfolioQuery>,
+) -> Response {
+    portfolio_file(&state, &user, &headers, q, PortfolioFile::Xlsx).await
+}
+
+async fn portfolio_file(
+    state: &AppState,
+    user: &Principal,
+    headers: &HeaderMap,
+    q: PortfolioQuery,
+    kind: PortfolioFile,
+) -> Response {
+    let lang = lang(headers);
     let result = async {
         let from = match q.from.as_deref().filter(|s| !s.is_empty()) {
             Some(f) => Some(f.parse::<chrono::NaiveDate>().map_err(|_| {
@@ -1503,14 +1542,43 @@ async fn portfolio_pdf(
             })?),
             None => None,
         };
-        let p = api::portfolio_of(&state, q.what_if.as_deref(), from, lang).await?;
-        let doc = state.renderer.portfolio(&p, lang);
-        Ok::<_, ApiError>(state.render_pdf(doc).await?)
+        let p = api::portfolio_of(state, q.what_if.as_deref(), from, lang).await?;
+        let (bytes, name, mime) = match kind {
+            PortfolioFile::Pdf => {
+                let doc = state.renderer.portfolio(&p, lang);
+                return Ok::<_, ApiError>(api::pdf_response(
+                    "portfolio.pdf",
+                    state.render_pdf(doc).await?,
+                ));
+            }
+            PortfolioFile::Csv => (
+                crate::portfolio::to_csv(&p).map_err(ApiError::internal)?,
+                "portfolio.csv",
+                "text/csv; charset=utf-8",
+            ),
+            PortfolioFile::Xlsx => (
+                crate::portfolio::to_xlsx(&p)
+                    .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?,
+                "portfolio.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+        };
+        Ok((
+            [
+                (header::CONTENT_TYPE, mime.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response())
     }
     .await;
     match result {
-        Ok(pdf) => api::pdf_response("portfolio.pdf", pdf),
-        Err(e) => error_page(&state, lang, Some(&user), e),
+        Ok(r) => r,
+        Err(e) => error_page(state, lang, Some(user), e),
     }
 }
 
