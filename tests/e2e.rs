@@ -913,3 +913,131 @@ async fn form_flow(c: &Client, base: &str, root: &Path) -> Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and chromedriver (Debian packages); .ci/run runs it with --ignored"]
+async fn browser_judges_the_portfolio_under_a_what_if_and_lists_what_flips() {
+    let (chromium, chromedriver) = browser_programs();
+    let dir = tempfile::tempdir().unwrap();
+    let http = http();
+    let base = format!("http://127.0.0.1:{}", free_port());
+    let server = start_server(&http, dir.path(), &base, &password_user(), &[]).await;
+    // Two systems for the register: a US SaaS whose only tool is the DPF (the DPO read it on
+    // the DPF List), and one that stays in Sweden.
+    let model = |title: &str, party: &str| {
+        format!(
+            "assessment: {{ title: \"{title}\", policy: gdpr-baseline }}\n\
+             controller: {{ name: Exempel kommun, country: SE, kind: public_body }}\n\
+             processing:\n  purpose: Bokningar\n  data_subjects: [customers]\n  data_categories: [contact]\n\
+             parties:\n  - {{ id: saas, role: processor, {party} }}\n\
+             flows:\n  - {{ from: controller, to: saas, access: cleartext }}\n"
+        )
+    };
+    let dpf = dir.path().join("dpf.yaml");
+    std::fs::write(
+        &dpf,
+        model(
+            "Bokning via DPF",
+            "name: Saas Inc, incorporated: US, locations: [US], parents: none, ownership_source: \"SEC 10-K\", dpf_certified: true",
+        ),
+    )
+    .unwrap();
+    let eu = dir.path().join("eu.yaml");
+    std::fs::write(
+        &eu,
+        model(
+            "Bokning i Sverige",
+            "name: Bokning AB, incorporated: SE, locations: [SE], parents: none, ownership_source: \"Bolagsverket\"",
+        ),
+    )
+    .unwrap();
+    let (client, _driver) = browser(&http, dir.path(), &chromium, &chromedriver).await;
+    let result = portfolio_flow(&client, &base, &[&dpf, &eu]).await;
+    close_browser(client, &result, "e2e-portfolio").await;
+    if let Err(e) = result {
+        panic!("{e}\n---- tia serve log ----\n{}", server.log_text());
+    }
+}
+
+async fn portfolio_flow(c: &Client, base: &str, models: &[&Path]) -> Result<()> {
+    c.goto(&format!("{base}/login")).await?;
+    c.find(Locator::Id("username"))
+        .await?
+        .send_keys(USER)
+        .await?;
+    c.find(Locator::Id("password"))
+        .await?
+        .send_keys(PASSWORD)
+        .await?;
+    c.find(Locator::Id("login")).await?.click().await?;
+    wait_for_path(c, |p| p == "/").await?;
+    for m in models {
+        c.goto(&format!("{base}/")).await?;
+        c.find(Locator::Id("model_file"))
+            .await?
+            .send_keys(&m.to_string_lossy())
+            .await?;
+        c.find(Locator::Id("save-system")).await?.click().await?;
+        wait_for_path(c, |p| p.starts_with("/systems/")).await?;
+    }
+    // The portfolio, from the menu: today's knowledge first.
+    c.find(Locator::Css("header a[href='/portfolio']"))
+        .await?
+        .click()
+        .await?;
+    wait_for_path(c, |p| p == "/portfolio").await?;
+    let counts = c.find(Locator::Id("counts")).await?.text().await?;
+    ensure!(counts.starts_with("2 system"), "the counts: {counts}");
+    // What if the DPF falls on 1 January 2027?
+    c.find(Locator::Id("what-if"))
+        .await?
+        .select_by_value("dpf-invalid")
+        .await?;
+    let from = c.find(Locator::Id("from")).await?;
+    c.execute(
+        "arguments[0].value = arguments[1];",
+        vec![serde_json::to_value(&from)?, "2027-01-01".into()],
+    )
+    .await?;
+    c.find(Locator::Id("portfolio-go")).await?.click().await?;
+    wait_for(c, "the portfolio under the scenario", |p, q| {
+        p == "/portfolio" && q.contains("what_if=dpf-invalid") && q.contains("from=2027-01-01")
+    })
+    .await?;
+    let counts = c.find(Locator::Id("counts")).await?.text().await?;
+    ensure!(
+        counts.contains(
+            "I scenariot ändras bedömningen för 1 och 1 flöden förlorar sitt överföringsverktyg."
+        ),
+        "the counts under the scenario: {counts}"
+    );
+    let mut flipped = None;
+    for row in c.find_all(Locator::Css("#portfolio tr")).await? {
+        let text = row.text().await?;
+        if text.contains("Bokning via DPF") {
+            flipped = Some(text);
+        } else if text.contains("Bokning i Sverige") {
+            ensure!(
+                !text.contains("Ej godtagbar"),
+                "the Swedish system is not affected: {text}"
+            );
+        }
+    }
+    let flipped = flipped.ok_or("no row for the DPF system")?;
+    ensure!(
+        flipped.contains("Ej godtagbar") && flipped.contains("inget verktyg återstår"),
+        "the DPF system flips and its flow's fall-back is named: {flipped}"
+    );
+    // The downloads carry the same scenario.
+    let xlsx = c
+        .find(Locator::Id("portfolio-xlsx"))
+        .await?
+        .attr("href")
+        .await?
+        .unwrap_or_default();
+    ensure!(
+        xlsx == "/portfolio.xlsx?what_if=dpf-invalid&from=2027-01-01",
+        "the spreadsheet link: {xlsx}"
+    );
+    Ok(())
+}
