@@ -3352,3 +3352,62 @@ async fn the_portfolio_page_judges_the_register_again_without_javascript() {
     let r = app.get("/portfolio", As::Nobody).await;
     assert_ne!(r.status, StatusCode::OK, "needs a session");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_register_is_judged_in_the_background_and_the_page_shows_its_progress() {
+    let app = app().await;
+    app.create("lasia-2024.yaml").await;
+    app.create("lasia-2026.yaml").await;
+    // Every register counts as large here: the run goes to the background.
+    app.state
+        .portfolio_jobs
+        .sync_limit
+        .store(0, std::sync::atomic::Ordering::Relaxed);
+    let cookie = app.login().await;
+    let r = app
+        .get(
+            "/portfolio?what_if=dpf-invalid&from=2027-01-01",
+            As::Cookie(&cookie),
+        )
+        .await;
+    r.expect(StatusCode::SEE_OTHER);
+    let next = r.location().to_string();
+    assert!(
+        next.starts_with("/portfolio?what_if=dpf-invalid&from=2027-01-01&job="),
+        "{next}"
+    );
+    // The page refreshes itself with the progress until the result is there.
+    let mut saw = None;
+    for _ in 0..200 {
+        let r = app.get(&next, As::Cookie(&cookie)).await;
+        r.expect(StatusCode::OK);
+        let html = r.page();
+        if html.contains("id=\"progress\"") {
+            assert!(html.contains("<meta http-equiv=\"refresh\" content=\"1\">"));
+            assert!(html.contains("av 2 system hittills"), "{html}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            continue;
+        }
+        saw = Some(html);
+        break;
+    }
+    let html = saw.expect("the run finished");
+    assert!(
+        !html.contains("http-equiv=\"refresh\""),
+        "done: no more refreshing"
+    );
+    assert!(html.contains("2 system;"), "{html}");
+    assert!(
+        html.contains("Trump v. Slaughter"),
+        "the scenario's sources"
+    );
+    // A run asked for with other parameters, or one no longer kept, is started anew.
+    let r = app
+        .get(
+            "/portfolio?job=0123456789abcdef01234567",
+            As::Cookie(&cookie),
+        )
+        .await;
+    r.expect(StatusCode::SEE_OTHER);
+    assert!(r.location().contains("&job="));
+}

@@ -186,7 +186,7 @@ impl ErrorCode {
 }
 
 /// An API failure, answered as JSON.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: ErrorCode,
@@ -1096,6 +1096,17 @@ pub async fn portfolio_of(
     from: Option<NaiveDate>,
     lang: Lang,
 ) -> Result<crate::portfolio::Portfolio, ApiError> {
+    portfolio_counting(state, what_if, from, lang, None).await
+}
+
+/// [`portfolio_of`], counting the systems judged into `done` as it goes.
+pub async fn portfolio_counting(
+    state: &AppState,
+    what_if: Option<&str>,
+    from: Option<NaiveDate>,
+    lang: Lang,
+    done: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
+) -> Result<crate::portfolio::Portfolio, ApiError> {
     let scenarios = match what_if.filter(|s| !s.is_empty()) {
         None => Vec::new(),
         Some(id) => match state.kb.scenarios.get(id) {
@@ -1142,7 +1153,11 @@ pub async fn portfolio_of(
             &kb,
             crate::portfolio::register_systems(&handle, &store, 200),
             &opts,
-            &|_| {},
+            &|n| {
+                if let Some(d) = &done {
+                    d.store(n, std::sync::atomic::Ordering::Relaxed);
+                }
+            },
         )
     })
     .await;

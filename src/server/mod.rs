@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod editor;
+pub mod jobs;
 pub mod oidc;
 pub mod openapi;
 pub mod ui;
@@ -45,6 +46,10 @@ pub struct Config {
     pub header_timeout: Duration,
 }
 
+/// Registers up to this many systems are re-judged while the portfolio page waits; larger
+/// ones run in the background and the page shows their progress.
+pub const PORTFOLIO_SYNC_LIMIT: usize = 300;
+
 /// Connections served at once; further clients wait in the listen queue.
 pub const MAX_CONNECTIONS: usize = 4096;
 
@@ -66,6 +71,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The OpenAPI description, generated once for this server's knowledge base.
     pub openapi: Arc<str>,
+    /// Portfolio runs of a large register, whose page shows their progress.
+    pub portfolio_jobs: Arc<jobs::Jobs<crate::portfolio::Portfolio>>,
 }
 
 impl AppState {
@@ -93,6 +100,7 @@ impl AppState {
             kb: Arc::new(kb),
             typst,
             secure_cookies,
+            portfolio_jobs: Arc::new(jobs::Jobs::new(PORTFOLIO_SYNC_LIMIT)),
         })
     }
 

@@ -1405,6 +1405,8 @@ async fn knowledge_page(
 struct PortfolioQuery {
     what_if: Option<String>,
     from: Option<String>,
+    /// A run started for a large register, whose progress or result to show.
+    job: Option<String>,
 }
 
 /// At most this many rows of the portfolio are shown on the page.
@@ -1449,9 +1451,57 @@ async fn portfolio_page(
             chosen.clone().unwrap_or_default()
         ));
     }
-    let p = match api::portfolio_of(&state, known, from, lang).await {
-        Ok(p) => p,
-        Err(e) => return error_page(&state, lang, Some(&user), e),
+    let query = format!(
+        "what_if={}&from={}",
+        url_encode(known.unwrap_or_default()),
+        url_encode(&from.map(|d| d.to_string()).unwrap_or_default())
+    );
+    let key = format!("{query}&lang={}", lang.code());
+    let job = q
+        .job
+        .as_deref()
+        .and_then(|id| state.portfolio_jobs.get(id))
+        .filter(|j| j.key == key);
+    let mut running = None;
+    let p: Option<std::sync::Arc<crate::portfolio::Portfolio>> = match job {
+        Some(job) => match job.result() {
+            Some(Ok(p)) => Some(p),
+            Some(Err(e)) => return error_page(&state, lang, Some(&user), e),
+            None => {
+                running = Some(json!({"done": job.progress(), "total": job.total}));
+                None
+            }
+        },
+        None => {
+            let total = match state.store.systems().await {
+                Ok(s) => s.len(),
+                Err(e) => return error_page(&state, lang, Some(&user), e.into()),
+            };
+            let limit = state
+                .portfolio_jobs
+                .sync_limit
+                .load(std::sync::atomic::Ordering::Relaxed);
+            if total <= limit {
+                match api::portfolio_of(&state, known, from, lang).await {
+                    Ok(p) => Some(std::sync::Arc::new(p)),
+                    Err(e) => return error_page(&state, lang, Some(&user), e),
+                }
+            } else {
+                // A large register: judged in the background; this page follows its progress.
+                let job = match state.portfolio_jobs.start(&key, total) {
+                    Ok(j) => j,
+                    Err(e) => return error_page(&state, lang, Some(&user), e),
+                };
+                let (st, j, what_if) = (state.clone(), job.clone(), known.map(str::to_string));
+                tokio::spawn(async move {
+                    let done = Some(j.done.clone());
+                    let r =
+                        api::portfolio_counting(&st, what_if.as_deref(), from, lang, done).await;
+                    j.finish(r);
+                });
+                return Redirect::to(&format!("/portfolio?{query}&job={}", job.id)).into_response();
+            }
+        }
     };
     let scenario_list: Vec<Value> = state
         .kb
@@ -1460,21 +1510,19 @@ async fn portfolio_page(
         .map(|s| json!({"id": s.id, "title": s.title.get(lang)}))
         .collect();
     let mut ctx = tera::Context::new();
-    ctx.insert("shown", &p.rows.len().min(PORTFOLIO_ROWS_SHOWN));
-    ctx.insert("p", &p);
+    ctx.insert(
+        "shown",
+        &p.as_ref()
+            .map_or(0, |p| p.rows.len().min(PORTFOLIO_ROWS_SHOWN)),
+    );
+    ctx.insert("p", &p.as_deref());
+    ctx.insert("running", &running);
     ctx.insert("scenarios", &scenario_list);
     ctx.insert("chosen", chosen.as_deref().unwrap_or_default());
     ctx.insert("from", &from_text.unwrap_or_default());
     ctx.insert("problem", &problem);
     ctx.insert("typst", &state.typst.is_some());
-    ctx.insert(
-        "download_query",
-        &format!(
-            "what_if={}&from={}",
-            url_encode(known.unwrap_or_default()),
-            url_encode(&from.map(|d| d.to_string()).unwrap_or_default())
-        ),
-    );
+    ctx.insert("download_query", &query);
     page(
         &state,
         lang,
