@@ -453,31 +453,10 @@ impl Say {
         for k in path.split('.') {
             v = &v[k];
         }
-        let Some(template) = v.as_str() else {
-            return path.to_string();
-        };
-        let mut out = String::new();
-        let mut rest = template;
-        while let Some(i) = rest.find('{') {
-            out.push_str(&rest[..i]);
-            let after = &rest[i + 1..];
-            match after.find('}') {
-                Some(j) => {
-                    let name = &after[..j];
-                    match vars.iter().find(|(k, _)| *k == name) {
-                        Some((_, val)) => out.push_str(val),
-                        None => out.push_str(&rest[i..i + j + 2]),
-                    }
-                    rest = &after[j + 1..];
-                }
-                None => {
-                    out.push_str(&rest[i..]);
-                    rest = "";
-                }
-            }
+        match v.as_str() {
+            Some(template) => crate::knowledge::fill(template, vars),
+            None => path.to_string(),
         }
-        out.push_str(rest);
-        out
     }
 }
 
