@@ -261,8 +261,9 @@ pub fn model_text(
         kb.meta.version, kb.meta.as_of
     ));
     y.push_str(&format!(
-        "assessment:\n  title: {}\n  language: {lang}\n  # reference: \"KS 2026/0000\"   # the case number, when there is one\n",
-        q(&title)
+        "assessment:\n  title: {}\n  language: {lang}\n  # reference: \"KS 2026/0000\"   # the case number, when there is one\n  # next_review: {}   # review the assessment by this day (EDPB step 6)\n",
+        q(&title),
+        today + chrono::Months::new(12)
     ));
     y.push_str(&format!(
         "controller:\n  name: {}\n  country: {country}\n  kind: {}   # public_body | company | eu_institution\n  # decision_body: \"Kommunstyrelsen\"   # the organ the memo's proposed decision is written for\n  # dpo: {{ name: \"…\", email: \"…\" }}\n",

@@ -1333,7 +1333,9 @@ fn portfolio(global: &Global, a: PortfolioArgs) -> Result<ExitCode, Failure> {
         (None, None) => unreachable!("clap requires --db or --dir"),
     };
     let bytes = match a.format {
-        PortfolioFormat::Text => portfolio::to_text(&result).into_bytes(),
+        PortfolioFormat::Text => tia::memo::Renderer::new()?
+            .portfolio_text(&result, a.lang.lang())
+            .into_bytes(),
         PortfolioFormat::Json => {
             let mut t =
                 serde_json::to_vec_pretty(&result).map_err(|e| Failure::Internal(e.into()))?;

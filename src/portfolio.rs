@@ -433,6 +433,14 @@ fn owners_from_catalogue(text: &str, acquired: &[&str]) -> Option<String> {
     changed.then(|| crate::model::write::new_text(&m, ""))
 }
 
+/// A system's model with its texts (findings, options) in the run's language, whatever the
+/// language of its own documents: a portfolio reads in one language.
+fn load_in(text: &str, file: &str, kb: &Knowledge, lang: Lang) -> Result<Model, InputError> {
+    let mut m = crate::model::load_model(text, file, kb)?;
+    m.language = lang;
+    Ok(m)
+}
+
 /// The portfolio's sentences in the run's language (`templates/memo/lang`, section
 /// `portfolio`), shared with the report PDF.
 struct Say {
@@ -527,15 +535,17 @@ impl Ctx<'_> {
             due: None,
             error: None,
         };
-        let model = match crate::model::load_model(&input.model_text, &input.file, kb) {
+        let model = match load_in(&input.model_text, &input.file, kb, opts.lang) {
             Ok(m) => m,
             // A folder's file is the user's input: bad input stops the run.
             Err(e) if input.saved.is_none() => return Err(e),
             Err(e) => {
-                row.error = Some(format!(
-                    "the saved model no longer loads under knowledge {}: {}",
-                    kb.meta.version,
-                    e.to_string().lines().next().unwrap_or_default()
+                row.error = Some(self.say.get(
+                    "reason.no_longer_loads",
+                    &[
+                        ("version", &kb.meta.version),
+                        ("error", e.to_string().lines().next().unwrap_or_default()),
+                    ],
                 ));
                 row.next_review = Some(opts.today);
                 row.next_review_reason = self.say.get("reason.not_judged", &[]);
@@ -579,8 +589,8 @@ impl Ctx<'_> {
             row.what_if = Some(self.what_if(wkb, &input, &model, &an, &now, wanted)?);
         }
         row.objection_deadlines = deadlines(&model, input.saved.as_ref(), opts.today);
-        // Step 6: re-evaluate when something changed; nothing in the knowledge sets a
-        // periodic interval, so without a change the next review is unknown.
+        // Step 6: re-evaluate when something changed, else by the day the model sets, else
+        // after the profile's interval (none sets one yet), else unknown.
         let changed = row.movement.is_some_and(|m| m != Movement::Unchanged)
             || !row.findings_added.is_empty()
             || !row.findings_removed.is_empty();
@@ -609,6 +619,16 @@ impl Ctx<'_> {
         } else if let Some(d) = what_if_day {
             row.next_review = Some(d.min(opts.as_of.max(opts.today)));
             row.next_review_reason = self.say.get("reason.scenario", &[]);
+        } else if let Some(d) = model.next_review {
+            row.next_review = Some(d);
+            row.next_review_reason = self.say.get(
+                if d < opts.today {
+                    "reason.model_passed"
+                } else {
+                    "reason.model"
+                },
+                &[("date", &d.to_string())],
+            );
         } else if let (Some(d), Some(m)) = (periodic, policy.review_interval_months) {
             row.next_review = Some(d);
             row.next_review_reason = self.say.get(
@@ -655,8 +675,8 @@ impl Ctx<'_> {
                 .filter_map(|s| s.vendor.as_deref())
                 .collect();
             owned = match owners_from_catalogue(&input.model_text, &acquired) {
-                Some(text) => crate::model::load_model(&text, &input.file, wkb)?,
-                None => crate::model::load_model(&input.model_text, &input.file, wkb)?,
+                Some(text) => load_in(&text, &input.file, wkb, opts.lang)?,
+                None => load_in(&input.model_text, &input.file, wkb, opts.lang)?,
             };
             &owned
         } else {
@@ -1270,119 +1290,4 @@ pub fn to_xlsx(p: &Portfolio) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     }
     sheet.set_freeze_panes(1, 0)?;
     book.save_to_buffer()
-}
-
-/// The portfolio as text for a terminal.
-pub fn to_text(p: &Portfolio) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
-    let c = &p.counts;
-    let _ = writeln!(
-        s,
-        "portfolio: {} systems judged as of {} with knowledge {} (as of {}, {}); today {}",
-        c.systems, p.as_of, p.knowledge.version, p.knowledge.as_of, p.knowledge.origin, p.today
-    );
-    for sc in &p.scenarios {
-        let _ = writeln!(
-            s,
-            "what-if: {} ({}) from {}: {}\n  sources: {}",
-            sc.id,
-            sc.kind,
-            sc.from,
-            sc.title,
-            sc.citations.join("; ")
-        );
-    }
-    let _ = writeln!(
-        s,
-        "verdict changed since saved: {} ({} worse, {} better); could not be judged: {}",
-        c.verdict_changed, c.worsened, c.improved, c.not_judged
-    );
-    if !p.scenarios.is_empty() {
-        let _ = writeln!(
-            s,
-            "under the scenario: {} systems change verdict, {} flows lose their transfer tool",
-            c.what_if_changed, c.flows_losing_tool
-        );
-    }
-    for r in &p.rows {
-        let due = r.due.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
-        let id = match (r.system_id, r.saved.as_ref()) {
-            (Some(i), Some(v)) => format!(" (#{i} v{})", v.version),
-            _ => String::new(),
-        };
-        let saved = r
-            .saved
-            .as_ref()
-            .map(|v| format!("{} → ", v.verdict.key()))
-            .unwrap_or_default();
-        let _ = write!(
-            s,
-            "\n{due}  {}{id}: {saved}{}",
-            r.name,
-            verdict_key(r.verdict)
-        );
-        if r.prior_consultation_required == Some(true) {
-            s.push_str(", prior consultation required");
-        }
-        if let Some(w) = &r.what_if {
-            let _ = write!(
-                s,
-                "; what-if: {} ({})",
-                w.verdict.key(),
-                movement_key(w.movement)
-            );
-        }
-        s.push('\n');
-        if let Some(e) = &r.error {
-            let _ = writeln!(s, "    not judged: {e}");
-        }
-        for f in &r.findings_added {
-            let _ = writeln!(s, "    + {f}");
-        }
-        for f in &r.findings_removed {
-            let _ = writeln!(s, "    − {f}");
-        }
-        for y in &r.why {
-            let _ = writeln!(s, "    why: {y}");
-        }
-        if let Some(w) = &r.what_if {
-            for f in &w.flows {
-                let _ = writeln!(
-                    s,
-                    "    flow {} → {}: {} → {}: {}",
-                    f.flow,
-                    f.to,
-                    tool_key(f.tool_before),
-                    tool_key(f.tool_after),
-                    f.text
-                );
-            }
-            let feasible: Vec<String> = w
-                .options
-                .iter()
-                .filter(|o| o.feasible)
-                .map(|o| format!("{} ({})", o.title, verdict_key(o.residual_verdict)))
-                .collect();
-            if !feasible.is_empty() {
-                let _ = writeln!(s, "    options: {}", feasible.join("; "));
-            }
-        }
-        for d in &r.objection_deadlines {
-            let _ = writeln!(
-                s,
-                "    object by {} to {} (notice {})",
-                d.last_day_to_object
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "unknown (no DPA term)".into()),
-                d.processor,
-                d.notice_date
-            );
-        }
-        if !r.measures_required.is_empty() {
-            let _ = writeln!(s, "    measures: {}", r.measures_required.join(", "));
-        }
-        let _ = writeln!(s, "    next review: {}", r.next_review_reason);
-    }
-    s
 }

@@ -261,6 +261,9 @@ pub struct Report {
     pub tool_version: &'static str,
     pub title: String,
     pub reference: Option<String>,
+    /// The day by which the assessment is next reviewed, as the model sets it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_review: Option<NaiveDate>,
     pub file: String,
     pub input_sha256: String,
     pub language: Lang,
@@ -515,6 +518,7 @@ fn build(
         tool_version: env!("CARGO_PKG_VERSION"),
         title: model.title.clone(),
         reference: model.reference.clone(),
+        next_review: model.next_review,
         file: model.file.clone(),
         input_sha256: model.input_sha256.clone(),
         language: lang,

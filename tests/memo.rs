@@ -1059,3 +1059,32 @@ fn a_memo_names_an_unchecked_dpf_status_and_an_unverified_source() {
         ],
     );
 }
+
+#[test]
+fn the_decision_names_the_review_day_the_model_sets() {
+    let kb = kb();
+    let text = std::fs::read_to_string("examples/stockholm-m365.yaml").unwrap();
+    let last_item = |text: &str| {
+        let (_, model, report) = assessed_text(&kb, text, "m.yaml", None);
+        let doc = Renderer::new().unwrap().memo(&model, &report, &kb).unwrap();
+        let items = doc.data["decision"]["items"].as_array().unwrap().clone();
+        items.last().unwrap().as_str().unwrap().to_string()
+    };
+    let without = last_item(&text);
+    assert!(
+        without.contains("pröva bedömningen på nytt när"),
+        "{without}"
+    );
+    assert!(!without.contains("senast"), "{without}");
+    let with = text.replacen(
+        "assessment:\n",
+        "assessment:\n  next_review: 2027-03-31\n",
+        1,
+    );
+    assert_ne!(with, text, "the example has an assessment section");
+    let item = last_item(&with);
+    assert!(
+        item.contains("pröva bedömningen på nytt senast 31 mars 2027"),
+        "{item}"
+    );
+}

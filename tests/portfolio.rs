@@ -463,6 +463,40 @@ fn the_next_review_follows_the_profiles_interval_and_is_unknown_without_one() {
 }
 
 #[test]
+fn the_models_review_day_comes_before_the_profiles_interval_and_a_passed_one_is_due_first() {
+    let mut kb = common::kb();
+    let i = kb.policies.position("gdpr-baseline").unwrap();
+    kb.policies.items[i].review_interval_months = Some(12);
+    let opts = options(&kb, &[], None, "2026-12-03");
+    let with_day = |day: &str| {
+        eu_only().replacen(
+            "policy: gdpr-baseline }",
+            &format!("policy: gdpr-baseline, next_review: {day} }}"),
+            1,
+        )
+    };
+    let p = judge(
+        &kb,
+        vec![
+            input("interval", eu_only()),
+            input("later", with_day("2027-03-31")),
+            input("passed", with_day("2026-11-30")),
+        ],
+        &opts,
+    );
+    let names: Vec<&str> = p.rows.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["passed", "later", "interval"]);
+    let later = row(&p, "later");
+    assert_eq!(later.next_review, Some(date("2027-03-31")));
+    assert_eq!(later.due, Some(date("2027-03-31")));
+    assert!(later.next_review_reason.contains("assessment.next_review"));
+    let passed = row(&p, "passed");
+    assert_eq!(passed.due, Some(date("2026-11-30")));
+    assert!(passed.next_review_reason.contains("has passed: review now"));
+    assert_eq!(row(&p, "interval").next_review, Some(date("2027-12-03")));
+}
+
+#[test]
 fn an_adequacy_that_ends_takes_the_tool_from_a_uk_processor() {
     let kb = common::kb();
     let uk = model(
@@ -612,4 +646,53 @@ fn the_portfolio_report_for_the_board_names_the_affected_systems_and_what_is_due
         flat.contains(&format!("med kunskapsbas {}", kb.meta.version)),
         "the knowledge used: {text}"
     );
+}
+
+#[test]
+fn the_cli_text_is_in_the_language_asked_for_and_names_the_flip_and_its_fall_back() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dpf.yaml"), dpf_listed()).unwrap();
+    std::fs::write(
+        dir.path().join("eu.yaml"),
+        eu_only().replace("language: en, ", "next_review: 2027-06-30, language: en, "),
+    )
+    .unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_tia"))
+        .args([
+            "portfolio",
+            "--what-if",
+            "dpf-invalid",
+            "--from",
+            "2027-01-01",
+        ])
+        .args(["--lang", "da", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = String::from_utf8(run.stdout).unwrap();
+    // The DPF system first: due the day the scenario takes hold, its flow's tool gone.
+    let dpf = text.find("\n2027-01-01  dpf: Acceptabel; Med scenariet: Ikke acceptabel");
+    let eu = text.find("\n2027-06-30  eu: Acceptabel; Med scenariet: Acceptabel");
+    assert!(dpf.is_some() && eu.is_some() && dpf < eu, "{text}");
+    assert!(
+        text.contains(
+            "Flow controller->saas: EU–US Data Privacy Framework → intet overførselsgrundlag"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("næste revurdering: 2027-06-30, den dag, modellen angiver"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Skifte til EU/EØS-kontrollerede leverandører"),
+        "the exit options in Danish too: {text}"
+    );
+    assert!(!text.contains("not_acceptable"), "no machine words: {text}");
 }

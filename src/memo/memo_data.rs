@@ -561,7 +561,10 @@ fn decision(w: &Words, report: &Report, title: &str) -> Value {
             .unwrap_or_else(|| w.get("memo.no_authority"));
         items.push(phrase("decision.consult", &[("authority", &authority)]));
     }
-    items.push(phrase("decision.review", &[]));
+    match report.next_review {
+        Some(d) => items.push(phrase("decision.review_by", &[("review_date", &w.date(d))])),
+        None => items.push(phrase("decision.review", &[])),
+    }
     // "…," between items, "." after the last, as a board's decision reads.
     let n = items.len();
     let items: Vec<String> = items

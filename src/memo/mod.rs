@@ -174,6 +174,11 @@ impl Renderer {
 
     /// The portfolio report: the register judged again (and under what-if scenarios), the
     /// systems affected and what is due, in `lang`.
+    /// The portfolio as text for a terminal, in `lang`.
+    pub fn portfolio_text(&self, p: &crate::portfolio::Portfolio, lang: Lang) -> String {
+        portfolio_data::text(&Words::new(self.t(lang), lang), p)
+    }
+
     pub fn portfolio(&self, p: &crate::portfolio::Portfolio, lang: Lang) -> Document {
         let w = Words::new(self.t(lang), lang);
         let data = portfolio_data::portfolio(&w, p);

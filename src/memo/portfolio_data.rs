@@ -114,23 +114,159 @@ fn actions(w: &Words, r: &Row) -> Vec<String> {
             }
         }
     }
+    out
+}
+
+/// The actions with the next review last, as the report lists them.
+fn actions_and_review(w: &Words, r: &Row) -> Vec<String> {
+    let mut out = actions(w, r);
     if let Some(d) = r.next_review {
         out.push(w.fill("portfolio.review", &[("date", &w.date(d))]));
     }
     out
 }
 
+/// The report's title: the register now, or under the scenarios.
+fn title(w: &Words, p: &Portfolio) -> String {
+    if p.scenarios.is_empty() {
+        return w.get("portfolio.title_now");
+    }
+    let names: Vec<&str> = p.scenarios.iter().map(|s| s.title.as_str()).collect();
+    w.fill(
+        "portfolio.title_what_if",
+        &[("scenario", &names.join("; "))],
+    )
+}
+
+/// What was judged and what moved, in sentences.
+fn summary(w: &Words, p: &Portfolio) -> String {
+    let c = &p.counts;
+    let mut summary = w.fill(
+        "portfolio.summary",
+        &[
+            ("systems", &c.systems.to_string()),
+            ("as_of", &w.date(p.as_of)),
+            ("version", &p.knowledge.version),
+            ("changed", &c.verdict_changed.to_string()),
+            ("worse", &c.worsened.to_string()),
+            ("better", &c.improved.to_string()),
+            ("unknown", &c.not_judged.to_string()),
+        ],
+    );
+    if !p.scenarios.is_empty() {
+        summary.push(' ');
+        summary.push_str(&w.fill(
+            "portfolio.what_if_summary",
+            &[
+                ("changed", &c.what_if_changed.to_string()),
+                ("flows", &c.flows_losing_tool.to_string()),
+            ],
+        ));
+    }
+    summary
+}
+
+/// The portfolio as text for a terminal (`tia portfolio`, the default format), in the run's
+/// language: the summary, the scenarios with their sources, then each system, what is due
+/// first, with its verdicts, what changed and why, the flows that lose their tool, the exit
+/// options, the actions and the next review.
+pub(crate) fn text(w: &Words, p: &Portfolio) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(s, "{}\n{}", title(w, p), summary(w, p));
+    let _ = writeln!(
+        s,
+        "{}: {} ({}, {})",
+        w.get("doc.knowledge"),
+        p.knowledge.version,
+        p.knowledge.as_of,
+        p.knowledge.origin
+    );
+    for sc in &p.scenarios {
+        let _ = writeln!(
+            s,
+            "{}: {} ({}), {}\n  {}: {}",
+            w.get("portfolio.scenario"),
+            sc.title,
+            sc.id,
+            w.fill("portfolio.from", &[("date", &sc.from.to_string())]),
+            w.get("portfolio.sources"),
+            sc.citations.join("; ")
+        );
+    }
+    for r in &p.rows {
+        let due = r.due.map_or_else(|| "—".to_string(), |d| d.to_string());
+        let id = match (r.system_id, r.saved.as_ref()) {
+            (Some(i), Some(v)) => format!(" (#{i} v{})", v.version),
+            _ => String::new(),
+        };
+        let saved = r
+            .saved
+            .as_ref()
+            .map(|v| format!("{} → ", w.get(&format!("verdict.{}", v.verdict.key()))))
+            .unwrap_or_default();
+        let _ = write!(
+            s,
+            "\n{due}  {}{id}: {saved}{}",
+            r.name,
+            verdict_word(w, r.verdict)
+        );
+        if r.prior_consultation_required == Some(true) {
+            let _ = write!(s, ", {}", w.get("portfolio.prior_consultation"));
+        }
+        if let Some(x) = &r.what_if {
+            let _ = write!(
+                s,
+                "; {}: {}",
+                w.get("portfolio.what_if"),
+                verdict_word(w, Some(x.verdict))
+            );
+        }
+        s.push('\n');
+        for f in &r.findings_added {
+            let _ = writeln!(s, "    + {f}");
+        }
+        for f in &r.findings_removed {
+            let _ = writeln!(s, "    − {f}");
+        }
+        for y in &r.why {
+            let _ = writeln!(s, "    {}: {y}", w.get("portfolio.text.why"));
+        }
+        for f in flows(w, r) {
+            let _ = writeln!(s, "    {f}");
+        }
+        if let Some(x) = &r.what_if {
+            let feasible: Vec<String> = x
+                .options
+                .iter()
+                .filter(|o| o.feasible)
+                .map(|o| format!("{} ({})", o.title, verdict_word(w, o.residual_verdict)))
+                .collect();
+            if !feasible.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "    {}: {}",
+                    w.get("portfolio.text.options"),
+                    feasible.join("; ")
+                );
+            }
+        }
+        for a in actions(w, r) {
+            let _ = writeln!(s, "    {a}");
+        }
+        let _ = writeln!(
+            s,
+            "    {}: {}{}",
+            w.get("portfolio.text.next_review"),
+            r.next_review.map_or_else(String::new, |d| format!("{d}, ")),
+            r.next_review_reason
+        );
+    }
+    s
+}
+
 pub(crate) fn portfolio(w: &Words, p: &Portfolio) -> Value {
-    let what_if = !p.scenarios.is_empty();
-    let title = if what_if {
-        let names: Vec<&str> = p.scenarios.iter().map(|s| s.title.as_str()).collect();
-        w.fill(
-            "portfolio.title_what_if",
-            &[("scenario", &names.join("; "))],
-        )
-    } else {
-        w.get("portfolio.title_now")
-    };
+    let title = title(w, p);
     let register = w.get("portfolio.register");
     let rows = vec![
         [w.get("doc.date"), w.date(p.today)],
@@ -149,29 +285,7 @@ pub(crate) fn portfolio(w: &Words, p: &Portfolio) -> Value {
         p.today,
         (&p.knowledge.version, p.knowledge.as_of),
     );
-    let c = &p.counts;
-    let mut summary = w.fill(
-        "portfolio.summary",
-        &[
-            ("systems", &c.systems.to_string()),
-            ("as_of", &w.date(p.as_of)),
-            ("version", &p.knowledge.version),
-            ("changed", &c.verdict_changed.to_string()),
-            ("worse", &c.worsened.to_string()),
-            ("better", &c.improved.to_string()),
-            ("unknown", &c.not_judged.to_string()),
-        ],
-    );
-    if what_if {
-        summary.push(' ');
-        summary.push_str(&w.fill(
-            "portfolio.what_if_summary",
-            &[
-                ("changed", &c.what_if_changed.to_string()),
-                ("flows", &c.flows_losing_tool.to_string()),
-            ],
-        ));
-    }
+    let summary = summary(w, p);
     let scenarios: Vec<Value> = p
         .scenarios
         .iter()
@@ -213,7 +327,7 @@ pub(crate) fn portfolio(w: &Words, p: &Portfolio) -> Value {
     let mut due: Vec<(&Row, Vec<String>)> = p
         .rows
         .iter()
-        .map(|r| (r, actions(w, r)))
+        .map(|r| (r, actions_and_review(w, r)))
         .filter(|(_, a)| !a.is_empty())
         .collect();
     due.sort_by_key(|(r, _)| (r.due.is_none(), r.due, r.name.clone()));

@@ -49,6 +49,11 @@ pub struct AssessmentInput {
     /// Free text shown in the report's background.
     #[serde(default)]
     pub description: Option<String>,
+    /// The day by which the assessment is next reviewed (EDPB Recommendations 01/2020, step 6:
+    /// re-evaluate "at appropriate intervals"). The memo's decision names it and `tia
+    /// portfolio` sorts by it; without it, the policy profile's interval, else unknown.
+    #[serde(default)]
+    pub next_review: Option<chrono::NaiveDate>,
 }
 
 /// Language of texts in reports.

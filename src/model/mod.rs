@@ -193,6 +193,8 @@ pub struct Model {
     pub description: Option<String>,
     pub language: Lang,
     pub policy: Option<String>,
+    /// The day by which the assessment is next reviewed, as the model states it.
+    pub next_review: Option<chrono::NaiveDate>,
     pub controller: Controller,
     pub processing: Processing,
     pub parties: Vec<Party>,
@@ -905,6 +907,7 @@ impl Resolver<'_> {
             description: meta.as_ref().and_then(|m| m.description.clone()),
             language,
             policy: meta.as_ref().and_then(|m| m.policy.clone()),
+            next_review: meta.as_ref().and_then(|m| m.next_review),
             controller,
             processing,
             parties,

@@ -140,6 +140,33 @@ fn problem(field: &str, message: Text, expected: &'static str) -> Diagnostic {
         .expected_text(Text::expected(expected))
 }
 
+/// A date field (`YYYY-MM-DD`, as a browser's date input sends it): empty is none; anything
+/// else that is not a date is a problem at `at`, shown again as typed, and `orig` is kept.
+fn date_field(
+    f: &Fields,
+    name: &str,
+    at: &str,
+    orig: Option<chrono::NaiveDate>,
+    raw: &mut BTreeMap<String, String>,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<chrono::NaiveDate> {
+    match f.get(name).trim() {
+        "" => None,
+        d => match d.parse::<chrono::NaiveDate>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                raw.insert(at.to_string(), d.to_string());
+                problems.push(problem(
+                    at,
+                    Text::message("form_not_a_date").arg("value", d),
+                    "form_date",
+                ));
+                orig
+            }
+        },
+    }
+}
+
 /// The form read back into the model, starting from `base` (the version it was opened on).
 /// Problems with the form's own fields (a number that is not one, a date, an unknown transfer
 /// tool) are returned together; the model's meaning is checked afterwards by the usual checks.
@@ -173,13 +200,22 @@ pub fn read(f: &Fields, base: &ModelInput) -> Read {
             "assessment.description",
             a.as_ref().and_then(|a| a.description.as_ref()),
         ),
+        next_review: date_field(
+            f,
+            "assessment.next_review",
+            "assessment.next_review",
+            a.as_ref().and_then(|a| a.next_review),
+            &mut raw,
+            &mut problems,
+        ),
     };
     m.assessment = (a.is_some()
         || title.is_some()
         || assessment.reference.is_some()
         || assessment.language.is_some()
         || assessment.policy.is_some()
-        || assessment.description.is_some())
+        || assessment.description.is_some()
+        || assessment.next_review.is_some())
     .then_some(assessment);
 
     // The controller.
@@ -412,22 +448,14 @@ pub fn read(f: &Fields, base: &ModelInput) -> Read {
             let from = vendor.as_deref().or(name.as_deref()).or(lei.as_deref());
             id = crate::import::unique_id(&crate::import::slug(from.unwrap_or("")), &mut taken);
         }
-        let announced = match f.get(&k("announced")).trim() {
-            "" => None,
-            d => match d.parse::<chrono::NaiveDate>() {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    let field = format!("p{}.announced", parties.len());
-                    raw.insert(field.clone(), d.to_string());
-                    problems.push(problem(
-                        &field,
-                        Text::message("form_not_a_date").arg("value", d),
-                        "form_date",
-                    ));
-                    o.announced
-                }
-            },
-        };
+        let announced = date_field(
+            f,
+            &k("announced"),
+            &format!("p{}.announced", parties.len()),
+            o.announced,
+            &mut raw,
+            &mut problems,
+        );
         let party = PartyInput {
             id: id.clone(),
             name,
@@ -685,6 +713,7 @@ pub fn view(e: &Edit) -> Value {
             "language": a.and_then(|a| a.language).map(|l| l.code()),
             "policy": a.and_then(|a| a.policy.clone()),
             "description": a.and_then(|a| a.description.clone()),
+            "next_review": a.and_then(|a| a.next_review).map(|d| d.to_string()),
         },
         "controller": {
             "name": c.map(|c| c.name.clone()),
@@ -1528,6 +1557,32 @@ flows:
         let back = back.edit;
         let text = crate::model::write::rewrite(BASE, &base(), &back.model);
         assert_eq!(text, BASE, "nothing changed, nothing rewritten");
+    }
+
+    #[test]
+    fn the_review_day_is_written_into_the_model_and_a_bad_one_is_named_as_typed() {
+        let e = Edit::of(base());
+        let mut f = as_form(&e);
+        set(&mut f, "assessment.next_review", "2027-03-31");
+        let got = read(&f, &base());
+        assert!(got.problems.is_empty());
+        let m = &got.edit.model;
+        let day = m.assessment.as_ref().unwrap().next_review;
+        assert_eq!(day, "2027-03-31".parse().ok());
+        let text = crate::model::write::rewrite(BASE, &base(), m);
+        assert!(text.contains("next_review: 2027-03-31"), "{text}");
+        let mut view = view(&got.edit);
+        assert_eq!(view["assessment"]["next_review"], "2027-03-31");
+
+        set(&mut f, "assessment.next_review", "31.3.2027");
+        let bad = read(&f, &base());
+        assert_eq!(bad.problems.len(), 1);
+        assert_eq!(bad.problems[0].args["field"], "assessment.next_review");
+        overlay(&mut view, &bad.raw);
+        assert_eq!(
+            view["assessment"]["next_review"], "31.3.2027",
+            "shown as typed"
+        );
     }
 
     #[test]
