@@ -405,40 +405,35 @@ fn the_cli_refuses_bad_input_with_exit_2_and_writes_nothing() {
         eu_only().replace("country: SE", "country: XX"),
     )
     .unwrap();
+    let d = dir.path().to_str().unwrap();
     let out = dir.path().join("out.csv");
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_tia"))
-        .args(["portfolio", "--dir"])
-        .arg(dir.path())
-        .args(["--format", "csv", "-o"])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let run = common::tia(&[
+        "portfolio",
+        "--dir",
+        d,
+        "--format",
+        "csv",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(run.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&run.stderr);
+    let err = common::text(&run.stderr);
     assert!(err.contains("bad.yaml:2:"), "located: {err}");
     assert!(!out.exists(), "nothing written");
 
     std::fs::remove_file(dir.path().join("bad.yaml")).unwrap();
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_tia"))
-        .args([
-            "portfolio",
-            "--what-if",
-            "dpf-invalid",
-            "--from",
-            "2027-01-01",
-            "--format",
-            "json",
-            "--dir",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let run = common::tia(&[
+        "portfolio",
+        "--what-if",
+        "dpf-invalid",
+        "--from",
+        "2027-01-01",
+        "--format",
+        "json",
+        "--dir",
+        d,
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", common::text(&run.stderr));
     let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(
         v["knowledge"]["version"],
@@ -657,24 +652,10 @@ fn the_cli_text_is_in_the_language_asked_for_and_names_the_flip_and_its_fall_bac
         eu_only().replace("language: en, ", "next_review: 2027-06-30, language: en, "),
     )
     .unwrap();
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_tia"))
-        .args([
-            "portfolio",
-            "--what-if",
-            "dpf-invalid",
-            "--from",
-            "2027-01-01",
-        ])
-        .args(["--lang", "da", "--dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let d = dir.path().to_str().unwrap();
+    let what_if = ["--what-if", "dpf-invalid", "--from", "2027-01-01"];
+    let run = common::tia(&[&["portfolio", "--lang", "da", "--dir", d][..], &what_if].concat());
+    assert_eq!(run.status.code(), Some(0), "{}", common::text(&run.stderr));
     let text = String::from_utf8(run.stdout).unwrap();
     // The DPF system first: due the day the scenario takes hold, its flow's tool gone.
     let dpf = text.find("\n2027-01-01  dpf: Acceptabel; Med scenariet: Ikke acceptabel");
