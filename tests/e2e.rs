@@ -270,21 +270,62 @@ async fn close_browser(client: Client, result: &Result<()>, name: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs chromium and chromedriver (Debian packages); .ci/run runs it with --ignored"]
 async fn browser_logs_in_uploads_versions_reads_the_change_report_and_downloads_the_memo() {
-    let (chromium, chromedriver) = browser_programs();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
     let http = http();
+    let s = Session::start(&http).await;
+    let result = flow(&s.client, &http, &s.base, root).await;
+    s.finish(result, "e2e").await;
+}
 
-    // The server: a fresh SQLite register and one user.
-    let base = format!("http://127.0.0.1:{}", free_port());
-    let server = start_server(&http, dir.path(), &base, &password_user(), &[]).await;
+/// Signs the password user in on the login page the browser shows, landing on the start page.
+async fn sign_in(c: &Client) -> Result<()> {
+    c.find(Locator::Id("username"))
+        .await?
+        .send_keys(USER)
+        .await?;
+    c.find(Locator::Id("password"))
+        .await?
+        .send_keys(PASSWORD)
+        .await?;
+    c.find(Locator::Id("login")).await?.click().await?;
+    wait_for_path(c, |p| p == "/").await?;
+    Ok(())
+}
 
-    let (client, _driver) = browser(&http, dir.path(), &chromium, &chromedriver).await;
+/// A test's register and browser: `tia serve` over a fresh SQLite file with the password user,
+/// and a headless Chromium driven by chromedriver, in one temporary folder.
+struct Session {
+    // Dropped in this order: the browser's driver, then the server, then their folder.
+    client: Client,
+    _driver: Guard,
+    server: Guard,
+    base: String,
+    dir: tempfile::TempDir,
+}
 
-    let result = flow(&client, &http, &base, root).await;
-    close_browser(client, &result, "e2e").await;
-    if let Err(e) = result {
-        panic!("{e}\n---- tia serve log ----\n{}", server.log_text());
+impl Session {
+    async fn start(http: &Http) -> Session {
+        let (chromium, chromedriver) = browser_programs();
+        let dir = tempfile::tempdir().unwrap();
+        let base = format!("http://127.0.0.1:{}", free_port());
+        let server = start_server(http, dir.path(), &base, &password_user(), &[]).await;
+        let (client, _driver) = browser(http, dir.path(), &chromium, &chromedriver).await;
+        Session {
+            client,
+            _driver,
+            server,
+            base,
+            dir,
+        }
+    }
+
+    /// Closes the browser (a failing page is kept as `name`-failure.png/.html) and fails the
+    /// test with the server's log when `result` is an error.
+    async fn finish(self, result: Result<()>, name: &str) {
+        close_browser(self.client, &result, name).await;
+        if let Err(e) = result {
+            panic!("{e}\n---- tia serve log ----\n{}", self.server.log_text());
+        }
     }
 }
 
@@ -324,16 +365,7 @@ async fn flow(c: &Client, http: &Http, base: &str, root: &Path) -> Result<()> {
     // Anyone not logged in is sent to the login page, and back afterwards.
     c.goto(&format!("{base}/")).await?;
     wait_for_path(c, |p| p == "/login").await?;
-    c.find(Locator::Id("username"))
-        .await?
-        .send_keys(USER)
-        .await?;
-    c.find(Locator::Id("password"))
-        .await?
-        .send_keys(PASSWORD)
-        .await?;
-    c.find(Locator::Id("login")).await?.click().await?;
-    wait_for_path(c, |p| p == "/").await?;
+    sign_in(c).await?;
 
     // A new system from an uploaded file: the verdict and the flow graph.
     let lasia_2024 = root.join("examples/lasia-2024.yaml");
@@ -755,18 +787,10 @@ async fn sso_flow(c: &Client, base: &str, root: &Path) -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs chromium and chromedriver (Debian packages); .ci/run runs it with --ignored"]
 async fn browser_builds_a_model_in_the_form_edits_it_and_reads_the_change_report() {
-    let (chromium, chromedriver) = browser_programs();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    let http = http();
-    let base = format!("http://127.0.0.1:{}", free_port());
-    let server = start_server(&http, dir.path(), &base, &password_user(), &[]).await;
-    let (client, _driver) = browser(&http, dir.path(), &chromium, &chromedriver).await;
-    let result = form_flow(&client, &base, root).await;
-    close_browser(client, &result, "e2e-form").await;
-    if let Err(e) = result {
-        panic!("{e}\n---- tia serve log ----\n{}", server.log_text());
-    }
+    let s = Session::start(&http()).await;
+    let result = form_flow(&s.client, &s.base, root).await;
+    s.finish(result, "e2e-form").await;
 }
 
 fn by_name(name: &str) -> String {
@@ -812,16 +836,7 @@ async fn assessment_text(c: &Client) -> Result<String> {
 /// version; the change report read.
 async fn form_flow(c: &Client, base: &str, root: &Path) -> Result<()> {
     c.goto(&format!("{base}/login")).await?;
-    c.find(Locator::Id("username"))
-        .await?
-        .send_keys(USER)
-        .await?;
-    c.find(Locator::Id("password"))
-        .await?
-        .send_keys(PASSWORD)
-        .await?;
-    c.find(Locator::Id("login")).await?.click().await?;
-    wait_for_path(c, |p| p == "/").await?;
+    sign_in(c).await?;
     c.find(Locator::Id("new-form")).await?.click().await?;
     wait_for_path(c, |p| p == "/systems/new").await?;
 
@@ -917,11 +932,8 @@ async fn form_flow(c: &Client, base: &str, root: &Path) -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs chromium and chromedriver (Debian packages); .ci/run runs it with --ignored"]
 async fn browser_judges_the_portfolio_under_a_what_if_and_lists_what_flips() {
-    let (chromium, chromedriver) = browser_programs();
-    let dir = tempfile::tempdir().unwrap();
-    let http = http();
-    let base = format!("http://127.0.0.1:{}", free_port());
-    let server = start_server(&http, dir.path(), &base, &password_user(), &[]).await;
+    let s = Session::start(&http()).await;
+    let dir = &s.dir;
     // Two systems for the register: a US SaaS whose only tool is the DPF (the DPO read it on
     // the DPF List), and one that stays in Sweden.
     let model = |title: &str, party: &str| {
@@ -951,26 +963,13 @@ async fn browser_judges_the_portfolio_under_a_what_if_and_lists_what_flips() {
         ),
     )
     .unwrap();
-    let (client, _driver) = browser(&http, dir.path(), &chromium, &chromedriver).await;
-    let result = portfolio_flow(&client, &base, &[&dpf, &eu]).await;
-    close_browser(client, &result, "e2e-portfolio").await;
-    if let Err(e) = result {
-        panic!("{e}\n---- tia serve log ----\n{}", server.log_text());
-    }
+    let result = portfolio_flow(&s.client, &s.base, &[&dpf, &eu]).await;
+    s.finish(result, "e2e-portfolio").await;
 }
 
 async fn portfolio_flow(c: &Client, base: &str, models: &[&Path]) -> Result<()> {
     c.goto(&format!("{base}/login")).await?;
-    c.find(Locator::Id("username"))
-        .await?
-        .send_keys(USER)
-        .await?;
-    c.find(Locator::Id("password"))
-        .await?
-        .send_keys(PASSWORD)
-        .await?;
-    c.find(Locator::Id("login")).await?.click().await?;
-    wait_for_path(c, |p| p == "/").await?;
+    sign_in(c).await?;
     for m in models {
         c.goto(&format!("{base}/")).await?;
         c.find(Locator::Id("model_file"))
